@@ -1,0 +1,24 @@
+import mcpSession, { type McpSessionOptions } from '@mcp-fastify/mcp-session'
+import mcpTransport from '@mcp-fastify/mcp-transport'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { declareFixtures } from './fixtures.ts'
+
+export interface ConformanceAppOptions {
+  fastify?: FastifyServerOptions
+  session?: McpSessionOptions
+}
+
+/** The server the official conformance suite judges: sessions on, every fixture declared. */
+export async function buildConformanceApp (options: ConformanceAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(options.fastify)
+  await app.register(mcpSession, options.session ?? {})
+  await app.register(mcpTransport, {
+    path: '/mcp',
+    legacySse: true,
+    serverInfo: { name: 'mcp-fastify-conformance', version: '0.1.0' }
+  })
+  declareFixtures(app.mcp)
+  return app
+}
+
+export { declareFixtures }

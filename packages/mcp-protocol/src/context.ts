@@ -1,0 +1,196 @@
+import type { ClientRequests } from './client-requests.ts'
+import { FST_MCP_PROTOCOL_CLIENT_CAPABILITY, FST_MCP_PROTOCOL_NO_CHANNEL } from './errors.ts'
+import {
+  CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema,
+  type CreateMessageRequestParams, type CreateMessageResult, type ElicitRequestParams, type ElicitResult,
+  type JSONRPCNotification, type JSONRPCRequest, type ListRootsResult, type LoggingLevel, type RequestId,
+  type RequestMeta
+} from './schema/index.ts'
+import type { ClientSession } from './session.ts'
+import { compile, type Validator } from './validation.ts'
+import { versionFeatures } from './versions.ts'
+
+/** How the engine reaches the client while it handles one request. */
+export interface RequestChannel {
+  /** Sends a message related to the request (on its POST stream, when the transport has one). */
+  send (message: JSONRPCRequest | JSONRPCNotification): void | Promise<void>
+  /**
+   * Ends the connection carrying the request's stream but not the stream itself: the client
+   * reconnects with `Last-Event-ID` (SSE polling, 2025-11-25). Absent when not resumable.
+   */
+  closeStream? (retryMs?: number): void
+}
+
+/**
+ * What a transport adds to every handler context (the Fastify request, the verified principal).
+ * Empty here; the transport and auth plugins augment it with `declare module`.
+ */
+export interface McpContextExtra {}
+
+export interface ClientRequestOptions {
+  /** Milliseconds to wait for the client's answer; the server's `requestTimeoutMs` by default. */
+  timeout?: number
+}
+
+const LOG_SEVERITY: Record<LoggingLevel, number> = {
+  debug: 0, info: 1, notice: 2, warning: 3, error: 4, critical: 5, alert: 6, emergency: 7
+}
+
+const validators = {
+  'sampling/createMessage': compile(CreateMessageResultSchema),
+  'elicitation/create': compile(ElicitResultSchema),
+  'roots/list': compile(ListRootsResultSchema)
+}
+
+export interface ContextDependencies {
+  clientRequests: ClientRequests
+  requestTimeoutMs: number
+}
+
+/** The second argument of every tool, resource and prompt handler. */
+export class McpContext {
+  readonly requestId: RequestId
+  readonly method: string
+  readonly session: ClientSession
+  /** The request's `params._meta` (progress token, trace context, ...). */
+  readonly meta: RequestMeta | undefined
+  readonly extra: McpContextExtra
+  readonly #channel: RequestChannel | undefined
+  readonly #deps: ContextDependencies
+  #abort: AbortController | undefined
+  #cancelled: Error | undefined
+  #lastProgress = -Infinity
+  #done = false
+
+  constructor (
+    deps: ContextDependencies, session: ClientSession, request: JSONRPCRequest,
+    channel: RequestChannel | undefined, extra: McpContextExtra
+  ) {
+    this.#deps = deps
+    this.session = session
+    this.requestId = request.id
+    this.method = request.method
+    this.meta = (request.params as { _meta?: RequestMeta } | undefined)?._meta
+    this.#channel = channel
+    this.extra = extra
+  }
+
+  /** Aborted when the client cancels the request or its session ends. */
+  get signal (): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController()
+      if (this.#cancelled !== undefined) this.#abort.abort(this.#cancelled)
+    }
+    return this.#abort.signal
+  }
+
+  get cancelled (): boolean {
+    return this.#cancelled !== undefined
+  }
+
+  /** @internal the engine calls this for `notifications/cancelled` and when a session ends. */
+  cancel (reason: Error): void {
+    if (this.#cancelled !== undefined || this.#done) return
+    this.#cancelled = reason
+    this.#abort?.abort(reason)
+  }
+
+  /** @internal after the response: progress must stop (utilities/progress). */
+  finish (): void {
+    this.#done = true
+  }
+
+  /** Sends `notifications/message` if the client's log level lets it through. */
+  async log (level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
+    const threshold = this.session.logLevel
+    if (threshold !== undefined && LOG_SEVERITY[level] < LOG_SEVERITY[threshold]) return
+    await this.notify('notifications/message', logger === undefined ? { level, data } : { level, data, logger })
+  }
+
+  /**
+   * Sends `notifications/progress` when the client asked for progress (a `progressToken`).
+   * Progress must increase: a value not above the last one is not sent.
+   */
+  async progress (progress: number, total?: number, message?: string): Promise<void> {
+    const progressToken = this.meta?.progressToken
+    if (progressToken === undefined || this.#done || !(progress > this.#lastProgress)) return
+    this.#lastProgress = progress
+    const params: Record<string, unknown> = { progressToken, progress }
+    if (total !== undefined) params.total = total
+    if (message !== undefined) params.message = message
+    await this.notify('notifications/progress', params)
+  }
+
+  /** Sends a notification related to this request. */
+  async notify (method: string, params?: Record<string, unknown>): Promise<void> {
+    const channel = this.#requireChannel(method)
+    await channel.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params })
+  }
+
+  /** Asks the client's model for a completion (`sampling/createMessage`). */
+  sample (params: CreateMessageRequestParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
+    this.#requireCapability('sampling', this.session.clientCapabilities.sampling !== undefined, 'sampling/createMessage')
+    return this.sendRequest('sampling/createMessage', params, validators['sampling/createMessage'], options)
+  }
+
+  /** Asks the user for input through the client (`elicitation/create`). */
+  elicit (params: ElicitRequestParams, options?: ClientRequestOptions): Promise<ElicitResult> {
+    const declared = versionFeatures(this.session.protocolVersion).elicitation &&
+      this.session.clientCapabilities.elicitation !== undefined
+    this.#requireCapability('elicitation', declared, 'elicitation/create')
+    return this.sendRequest('elicitation/create', params, validators['elicitation/create'], options)
+  }
+
+  /** Asks the client for its roots (`roots/list`). */
+  listRoots (options?: ClientRequestOptions): Promise<ListRootsResult> {
+    this.#requireCapability('roots', this.session.clientCapabilities.roots !== undefined, 'roots/list')
+    return this.sendRequest('roots/list', undefined, validators['roots/list'], options)
+  }
+
+  /**
+   * Sends any request to the client and awaits its answer, checked with `validator`. When this
+   * request is cancelled or the answer times out, the client is told with `notifications/cancelled`.
+   */
+  async sendRequest<T> (method: string, params: object | undefined, validator: Validator<T>, options?: ClientRequestOptions): Promise<T> {
+    const channel = this.#requireChannel(method)
+    const { clientRequests, requestTimeoutMs } = this.#deps
+    const abandon = (requestId: string, reason: Error): void => {
+      const cancelled = { jsonrpc: '2.0' as const, method: 'notifications/cancelled', params: { requestId, reason: reason.message } }
+      Promise.resolve().then(() => channel.send(cancelled)).catch(() => {})
+    }
+    const { id, result } = clientRequests.open(this.session.id, method, validator, options?.timeout ?? requestTimeoutMs, abandon)
+    const signal = this.signal
+    const onAbort = (): void => clientRequests.cancel(id, this.#cancelled ?? new Error('Request cancelled'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const request = params === undefined
+        ? { jsonrpc: '2.0' as const, id, method }
+        : { jsonrpc: '2.0' as const, id, method, params: params as Record<string, unknown> }
+      await channel.send(request)
+      return await result as T
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * Ends the connection carrying this request's SSE stream, leaving the stream open: the client
+   * reconnects after `retryMs` with `Last-Event-ID` and gets what was sent meanwhile. A no-op
+   * when the stream is not resumable.
+   */
+  closeStream (retryMs?: number): void {
+    this.#channel?.closeStream?.(retryMs)
+  }
+
+  #requireChannel (what: string): RequestChannel {
+    if (this.#channel === undefined) throw new FST_MCP_PROTOCOL_NO_CHANNEL(what)
+    return this.#channel
+  }
+
+  #requireCapability (capability: string, declared: boolean, method: string): void {
+    // Without a session the client's capabilities are unknown: let the client decide.
+    if (!declared && this.session.id !== undefined) {
+      throw new FST_MCP_PROTOCOL_CLIENT_CAPABILITY(capability, method)
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import createError from '@fastify/error'
+
+/** JSON-RPC 2.0 and MCP error codes, as they appear on the wire. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Implementation-defined: the transport refused the request (headers, limits, state). */
+  ConnectionClosed: -32000,
+  /** Implementation-defined: the session named by `Mcp-Session-Id` does not exist (any more). */
+  SessionNotFound: -32001,
+  /** Implementation-defined: a request to the client timed out. */
+  RequestTimeout: -32001,
+  ResourceNotFound: -32002
+} as const
+
+export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
+
+/**
+ * An error meant for the wire: it becomes a JSON-RPC error response with this code, message and
+ * data. Any other error thrown by a handler becomes `-32603 Internal error`, with no detail.
+ */
+export class McpError extends Error {
+  readonly code: number
+  readonly data: unknown
+
+  constructor (code: number, message: string, data?: unknown) {
+    super(message)
+    this.name = 'McpError'
+    this.code = code
+    this.data = data
+  }
+}
+
+/** Programmer errors, thrown when something is registered, never sent on the wire. */
+export const FST_MCP_PROTOCOL_DUPLICATE = createError<[string, string]>(
+  'FST_MCP_PROTOCOL_DUPLICATE', 'A %s named "%s" is already registered')
+export const FST_MCP_PROTOCOL_INVALID_DEFINITION = createError<[string]>(
+  'FST_MCP_PROTOCOL_INVALID_DEFINITION', 'Invalid definition: %s')
+export const FST_MCP_PROTOCOL_CLIENT_CAPABILITY = createError<[string, string]>(
+  'FST_MCP_PROTOCOL_CLIENT_CAPABILITY', 'The client did not declare the "%s" capability needed for %s')
+export const FST_MCP_PROTOCOL_NO_CHANNEL = createError<[string]>(
+  'FST_MCP_PROTOCOL_NO_CHANNEL', 'Cannot send %s: the request has no channel back to the client')
+
+export const errorCodes = {
+  FST_MCP_PROTOCOL_DUPLICATE,
+  FST_MCP_PROTOCOL_INVALID_DEFINITION,
+  FST_MCP_PROTOCOL_CLIENT_CAPABILITY,
+  FST_MCP_PROTOCOL_NO_CHANNEL
+}

@@ -1,0 +1,18 @@
+export * from './schema/index.ts'
+export { McpServer, errorResponse, type McpServerOptions, type ServerNotificationListener } from './server.ts'
+export { McpContext, type ClientRequestOptions, type McpContextExtra, type RequestChannel } from './context.ts'
+export { statelessSession, type ClientSession } from './session.ts'
+export { readMessage, type InboundMessage } from './messages.ts'
+export { compile, type Validator } from './validation.ts'
+export { UriTemplate } from './uri-template.ts'
+export type { Registration } from './registry.ts'
+export type { JsonObjectSchema, ToolDefinition, ToolResult } from './tools.ts'
+export type { ResourceDefinition, ResourceTemplateDefinition } from './resources.ts'
+export type { PromptArguments, PromptDefinition } from './prompts.ts'
+export type { Completer } from './completion.ts'
+export { ErrorCode, McpError, errorCodes, type ErrorCodeValue } from './errors.ts'
+export {
+  DEFAULT_HTTP_PROTOCOL_VERSION, LATEST_PROTOCOL_VERSION, PROTOCOL_VERSIONS,
+  isSupportedVersion, negotiateVersion, versionFeatures,
+  type ProtocolVersion, type VersionFeatures
+} from './versions.ts'

@@ -1,0 +1,244 @@
+import type { Static, TSchema } from '@sinclair/typebox'
+import { ClientRequests } from './client-requests.ts'
+import { complete } from './completion.ts'
+import { McpContext, type McpContextExtra, type RequestChannel } from './context.ts'
+import { ErrorCode, McpError } from './errors.ts'
+import { paginate } from './pagination.ts'
+import { Prompts, type PromptArguments, type PromptDefinition } from './prompts.ts'
+import { dropUndefined, type Registration } from './registry.ts'
+import { Resources, type ResourceDefinition, type ResourceTemplateDefinition } from './resources.ts'
+import {
+  clientNotificationParams, clientRequestParams,
+  type CancelledNotificationParams, type Icon, type Implementation, type JSONRPCErrorResponse,
+  type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse, type RequestId, type ServerCapabilities
+} from './schema/index.ts'
+import type { ClientSession } from './session.ts'
+import { Tools, type JsonObjectSchema, type ToolDefinition } from './tools.ts'
+import { compile, type Validator } from './validation.ts'
+import { negotiateVersion } from './versions.ts'
+
+export interface McpServerOptions {
+  /** `serverInfo`: the name and version clients see. */
+  name: string
+  version: string
+  title?: string
+  description?: string
+  websiteUrl?: string
+  icons?: Icon[]
+  /** How to use this server, for the client's model (`InitializeResult.instructions`). */
+  instructions?: string
+  /** Items per page of `tools/list`, `resources/list`, `prompts/list`... (default 100). */
+  pageSize?: number
+  /** How long a handler waits for the client to answer a request (default 60 000 ms). */
+  requestTimeoutMs?: number
+  /** Where errors thrown by handlers are reported (they reach the client as -32603, without detail). */
+  onError?: (error: unknown, ctx: McpContext) => void
+}
+
+/** Sent to the clients the transport can reach outside any request; `uri` narrows it to subscribers. */
+export type ServerNotificationListener = (notification: JSONRPCNotification, uri?: string) => void
+
+type MethodHandler = (params: never, ctx: McpContext) => object | Promise<object>
+
+interface Method {
+  params: Validator
+  handler: MethodHandler
+}
+
+const notificationValidators = new Map<string, Validator>(
+  Object.entries(clientNotificationParams).map(([method, schema]) => [method, compile(schema)]))
+
+/**
+ * The MCP server side, independent of any transport: a registry of tools, resources and prompts,
+ * and the dispatcher that answers JSON-RPC requests about them for one client session at a time.
+ */
+export class McpServer {
+  readonly info: Implementation
+  readonly instructions: string | undefined
+  readonly #pageSize: number
+  readonly #onError: McpServerOptions['onError']
+  readonly #tools = new Tools(() => this.#listChanged('tools'))
+  readonly #resources = new Resources(() => this.#listChanged('resources'))
+  readonly #prompts = new Prompts(() => this.#listChanged('prompts'))
+  readonly #methods = new Map<string, Method>()
+  readonly #inflight = new Map<string, McpContext>()
+  readonly #clientRequests = new ClientRequests()
+  readonly #listeners = new Set<ServerNotificationListener>()
+  readonly #contextDeps: { clientRequests: ClientRequests, requestTimeoutMs: number }
+
+  constructor (options: McpServerOptions) {
+    const { name, version, title, description, websiteUrl, icons } = options
+    this.info = dropUndefined({ name, version, title, description, websiteUrl, icons }) as Implementation
+    this.instructions = options.instructions
+    this.#pageSize = options.pageSize ?? 100
+    this.#onError = options.onError
+    this.#contextDeps = { clientRequests: this.#clientRequests, requestTimeoutMs: options.requestTimeoutMs ?? 60_000 }
+    this.#defineMethods()
+  }
+
+  tool<I extends TSchema | JsonObjectSchema = TSchema, O extends TSchema | JsonObjectSchema | undefined = undefined> (
+    definition: ToolDefinition<I, O>
+  ): Registration {
+    return this.#tools.add(definition as unknown as Parameters<Tools['add']>[0])
+  }
+
+  resource (definition: ResourceDefinition): Registration {
+    return this.#resources.add(definition)
+  }
+
+  resourceTemplate (definition: ResourceTemplateDefinition): Registration {
+    return this.#resources.addTemplate(definition)
+  }
+
+  prompt<A extends PromptArguments> (definition: PromptDefinition<A>): Registration {
+    return this.#prompts.add(definition as unknown as PromptDefinition)
+  }
+
+  /** Tells the clients subscribed to `uri` that it changed (`notifications/resources/updated`). */
+  resourceUpdated (uri: string): void {
+    this.#broadcast({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri } }, uri)
+  }
+
+  /** The transport listens here for notifications that belong to no request. */
+  onNotification (listener: ServerNotificationListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** What `initialize` announces, derived from what is registered. */
+  capabilities (): ServerCapabilities {
+    const capabilities: ServerCapabilities = { logging: {} }
+    if (this.#tools.size > 0) capabilities.tools = { listChanged: true }
+    if (this.#resources.size > 0) capabilities.resources = { subscribe: true, listChanged: true }
+    if (this.#prompts.size > 0) capabilities.prompts = { listChanged: true }
+    if (this.#prompts.size > 0 || this.#resources.size > 0) capabilities.completions = {}
+    return capabilities
+  }
+
+  /**
+   * Answers one request. Never throws: failures become JSON-RPC errors. Resolves to `undefined`
+   * when the client cancelled the request, which then gets no response (utilities/cancellation).
+   */
+  async handleRequest (
+    request: JSONRPCRequest, session: ClientSession, channel?: RequestChannel, extra: McpContextExtra = {}
+  ): Promise<JSONRPCResponse | undefined> {
+    const method = this.#methods.get(request.method)
+    if (method === undefined) {
+      return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`)
+    }
+    if (!method.params.check(request.params)) {
+      return errorResponse(request.id, ErrorCode.InvalidParams, `Invalid params: ${method.params.explain(request.params)}`)
+    }
+    const ctx = new McpContext(this.#contextDeps, session, request, channel, extra)
+    const key = session.id === undefined ? undefined : inflightKey(session.id, request.id)
+    if (key !== undefined) this.#inflight.set(key, ctx)
+    try {
+      const result = await method.handler(request.params as never, ctx)
+      return ctx.cancelled ? undefined : { jsonrpc: '2.0', id: request.id, result: result as Record<string, unknown> }
+    } catch (error) {
+      if (ctx.cancelled) return undefined
+      if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data)
+      this.#onError?.(error, ctx)
+      return errorResponse(request.id, ErrorCode.InternalError, 'Internal error')
+    } finally {
+      ctx.finish()
+      if (key !== undefined) this.#inflight.delete(key)
+    }
+  }
+
+  /** Acts on a client notification; unknown or malformed ones are ignored, as the spec allows. */
+  handleNotification (notification: JSONRPCNotification, session: ClientSession): void {
+    const validator = notificationValidators.get(notification.method)
+    if (validator === undefined || !validator.check(notification.params)) return
+    if (notification.method === 'notifications/cancelled' && session.id !== undefined) {
+      const { requestId, reason } = notification.params as CancelledNotificationParams
+      if (requestId === undefined) return
+      this.#inflight.get(inflightKey(session.id, requestId))?.cancel(new Error(reason ?? 'Cancelled by the client'))
+    }
+  }
+
+  /** Settles the request the client answers; false when this server awaits no such answer. */
+  handleResponse (response: JSONRPCResponse, session: ClientSession): boolean {
+    return this.#clientRequests.settle(session.id, response)
+  }
+
+  /** Cancels what a session has in flight and what it was asked, when the session ends. */
+  closeSession (sessionId: string): void {
+    const reason = new McpError(ErrorCode.ConnectionClosed, 'Session closed')
+    for (const ctx of this.#inflight.values()) {
+      if (ctx.session.id === sessionId) ctx.cancel(reason)
+    }
+    this.#clientRequests.cancelSession(sessionId, reason)
+  }
+
+  #define<S extends TSchema> (name: keyof typeof clientRequestParams, schema: S, handler: (params: Static<S>, ctx: McpContext) => object | Promise<object>): void {
+    this.#methods.set(name, { params: compile(schema), handler: handler as MethodHandler })
+  }
+
+  #defineMethods (): void {
+    const p = clientRequestParams
+    const size = this.#pageSize
+    this.#define('initialize', p.initialize, (params) => ({
+      protocolVersion: negotiateVersion(params.protocolVersion),
+      capabilities: this.capabilities(),
+      serverInfo: this.info,
+      ...(this.instructions === undefined ? {} : { instructions: this.instructions })
+    }))
+    this.#define('ping', p.ping, () => ({}))
+    this.#define('tools/list', p['tools/list'], (params) => {
+      const { items, nextCursor } = paginate(this.#tools.list(), params?.cursor, size)
+      return nextCursor === undefined ? { tools: items } : { tools: items, nextCursor }
+    })
+    this.#define('tools/call', p['tools/call'], (params, ctx) => this.#tools.call(params, ctx))
+    this.#define('resources/list', p['resources/list'], async (params, ctx) => {
+      const { items, nextCursor } = paginate(await this.#resources.list(ctx), params?.cursor, size)
+      return nextCursor === undefined ? { resources: items } : { resources: items, nextCursor }
+    })
+    this.#define('resources/templates/list', p['resources/templates/list'], (params) => {
+      const { items, nextCursor } = paginate(this.#resources.listTemplates(), params?.cursor, size)
+      return nextCursor === undefined ? { resourceTemplates: items } : { resourceTemplates: items, nextCursor }
+    })
+    this.#define('resources/read', p['resources/read'], (params, ctx) => this.#resources.read(params.uri, ctx))
+    this.#define('resources/subscribe', p['resources/subscribe'], async (params, ctx) => {
+      await ctx.session.subscribe(params.uri)
+      return {}
+    })
+    this.#define('resources/unsubscribe', p['resources/unsubscribe'], async (params, ctx) => {
+      await ctx.session.unsubscribe(params.uri)
+      return {}
+    })
+    this.#define('prompts/list', p['prompts/list'], (params) => {
+      const { items, nextCursor } = paginate(this.#prompts.list(), params?.cursor, size)
+      return nextCursor === undefined ? { prompts: items } : { prompts: items, nextCursor }
+    })
+    this.#define('prompts/get', p['prompts/get'], (params, ctx) => this.#prompts.get(params, ctx))
+    this.#define('completion/complete', p['completion/complete'], (params, ctx) => {
+      const { ref, argument } = params
+      const completer = ref.type === 'ref/prompt'
+        ? this.#prompts.completer(ref.name, argument.name)
+        : this.#resources.completer(ref.uri, argument.name)
+      return complete(completer, argument.value, params.context?.arguments ?? {}, ctx)
+    })
+    this.#define('logging/setLevel', p['logging/setLevel'], async (params, ctx) => {
+      await ctx.session.setLogLevel(params.level)
+      return {}
+    })
+  }
+
+  #listChanged (kind: 'tools' | 'resources' | 'prompts'): void {
+    this.#broadcast({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` })
+  }
+
+  #broadcast (notification: JSONRPCNotification, uri?: string): void {
+    for (const listener of this.#listeners) listener(notification, uri)
+  }
+}
+
+function inflightKey (sessionId: string, requestId: RequestId): string {
+  return `${sessionId} ${typeof requestId} ${requestId}`
+}
+
+export function errorResponse (id: RequestId | undefined, code: number, message: string, data?: unknown): JSONRPCErrorResponse {
+  const error = data === undefined ? { code, message } : { code, message, data }
+  return id === undefined ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id, error }
+}

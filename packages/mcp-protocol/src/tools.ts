@@ -1,0 +1,127 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import type { McpContext } from './context.ts'
+import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, McpError } from './errors.ts'
+import { dropUndefined, Registry, type Registration } from './registry.ts'
+import type { CallToolRequestParams, CallToolResult, ContentBlock, Icon, Meta, Tool, ToolAnnotations } from './schema/index.ts'
+import { compile, type Validator } from './validation.ts'
+
+/** A JSON Schema written by hand (a 2020-12 schema with `$defs`, say), for when TypeBox won't do. */
+export interface JsonObjectSchema {
+  type: 'object'
+  [keyword: string]: unknown
+}
+
+type ArgumentsOf<I> = I extends TSchema ? Static<I> : Record<string, unknown>
+type StructuredOf<O> = O extends TSchema ? Static<O> : Record<string, unknown>
+
+/** What a tool handler returns; with an `outputSchema`, `content` may be left to the engine. */
+export type ToolResult<O = undefined> = O extends undefined
+  ? CallToolResult
+  : Omit<CallToolResult, 'content' | 'structuredContent'> & { content?: ContentBlock[], structuredContent?: StructuredOf<O> }
+
+export interface ToolDefinition<I extends TSchema | JsonObjectSchema = TSchema, O extends TSchema | JsonObjectSchema | undefined = undefined> {
+  /** Unique, `[A-Za-z0-9_.-]{1,128}` (2025-11-25, tools: "Tool names"). */
+  name: string
+  title?: string
+  description?: string
+  /** The arguments, as a TypeBox object schema (or a JSON Schema object); none by default. */
+  inputSchema?: I
+  /** The shape of `structuredContent`; checked on every result. */
+  outputSchema?: O
+  annotations?: ToolAnnotations
+  icons?: Icon[]
+  _meta?: Meta
+  handler (args: ArgumentsOf<I>, ctx: McpContext): ToolResult<O> | Promise<ToolResult<O>>
+}
+
+type AnyToolDefinition = ToolDefinition<TSchema | JsonObjectSchema, TSchema | JsonObjectSchema | undefined>
+
+/** Any tool's result, before the engine checks it. */
+type UncheckedToolResult = Omit<CallToolResult, 'content' | 'structuredContent'> & { content?: ContentBlock[], structuredContent?: unknown }
+
+interface ToolEntry {
+  definition: AnyToolDefinition
+  input: Validator
+  output: Validator | undefined
+}
+
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/
+const NO_ARGUMENTS = Type.Object({})
+
+export class Tools {
+  readonly #registry: Registry<ToolEntry, Tool>
+
+  constructor (changed: () => void) {
+    this.#registry = new Registry('tool', describe, changed)
+  }
+
+  get size (): number {
+    return this.#registry.size
+  }
+
+  add (definition: AnyToolDefinition): Registration {
+    const { name, inputSchema = NO_ARGUMENTS, outputSchema } = definition
+    if (!TOOL_NAME.test(name)) {
+      throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`tool name "${name}" must match ${TOOL_NAME}`)
+    }
+    for (const [which, schema] of [['inputSchema', inputSchema], ['outputSchema', outputSchema]] as const) {
+      if (schema !== undefined && (schema as { type?: unknown }).type !== 'object') {
+        throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`the ${which} of tool "${name}" must be an object schema`)
+      }
+    }
+    return this.#registry.add(name, {
+      definition: { ...definition, inputSchema },
+      input: compile(inputSchema),
+      output: outputSchema === undefined ? undefined : compile(outputSchema)
+    })
+  }
+
+  list (): readonly Tool[] {
+    return this.#registry.listing()
+  }
+
+  /**
+   * `tools/call`. An unknown tool is a protocol error; arguments that do not fit the schema, and
+   * errors the handler throws (other than `McpError`), are tool errors the model can read
+   * (2025-11-25, tools: "Error Handling").
+   */
+  async call (params: CallToolRequestParams, ctx: McpContext): Promise<CallToolResult> {
+    const entry = this.#registry.get(params.name)
+    if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`)
+    const args = params.arguments ?? {}
+    if (!entry.input.check(args)) {
+      return toolError(`Invalid arguments for tool ${params.name}: ${entry.input.explain(args)}`)
+    }
+    let result: UncheckedToolResult
+    try {
+      result = await entry.definition.handler(args as never, ctx) as UncheckedToolResult
+    } catch (error) {
+      if (error instanceof McpError) throw error
+      return toolError(error instanceof Error ? error.message : String(error))
+    }
+    return this.#checkOutput(entry, result)
+  }
+
+  #checkOutput (entry: ToolEntry, result: UncheckedToolResult): CallToolResult {
+    const { output } = entry
+    if (output === undefined || result.isError === true) return result as CallToolResult
+    const { structuredContent } = result
+    if (!output.check(structuredContent)) {
+      throw new McpError(ErrorCode.InternalError,
+        `Tool ${entry.definition.name} returned structuredContent that does not match its outputSchema: ${output.explain(structuredContent)}`)
+    }
+    // Tools with structured output SHOULD also return it serialized as text (tools: "Structured Content").
+    return result.content === undefined
+      ? { ...result, content: [{ type: 'text', text: JSON.stringify(structuredContent) }] } as CallToolResult
+      : result as CallToolResult
+  }
+}
+
+function toolError (text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true }
+}
+
+function describe ({ definition }: ToolEntry): Tool {
+  const { name, title, description, inputSchema, outputSchema, annotations, icons, _meta } = definition
+  return dropUndefined({ name, title, description, inputSchema, outputSchema, annotations, icons, _meta }) as Tool
+}

@@ -1,0 +1,41 @@
+import { Kind, type Static, type TSchema } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+
+/** A compiled check of one schema: `check` is the fast path, `explain` names the first failure. */
+export interface Validator<T = unknown> {
+  check (value: unknown): value is T
+  /** `"/path: message"` for the first error, for the wire. */
+  explain (value: unknown): string
+}
+
+let ajv: Ajv2020 | undefined
+
+/**
+ * Compiles a TypeBox schema with TypeBox's own compiler; a plain JSON Schema (a tool written with
+ * `$defs`, `$ref` or a 2020-12 `$schema`, say) goes to Ajv, created the first time one is needed.
+ */
+export function compile<S extends TSchema> (schema: S): Validator<Static<S>>
+export function compile<T = unknown> (schema: object): Validator<T>
+export function compile (schema: object): Validator {
+  if (Kind in schema) {
+    const compiled = TypeCompiler.Compile(schema as TSchema)
+    return {
+      check: (value): value is unknown => compiled.Check(value),
+      explain (value) {
+        const error = compiled.Errors(value).First()
+        return error === undefined ? 'invalid' : `${error.path || '/'}: ${error.message}`
+      }
+    }
+  }
+  ajv ??= new Ajv2020({ strict: false, allErrors: false, validateFormats: false })
+  const compiled = ajv.compile(schema)
+  return {
+    check: (value): value is unknown => compiled(value) as boolean,
+    explain (value) {
+      compiled(value)
+      const error = compiled.errors?.[0]
+      return error === undefined ? 'invalid' : `${error.instancePath || '/'}: ${error.message ?? 'invalid'}`
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
+
+export interface StoredEvent {
+  id: string
+  message: JSONRPCMessage
+}
+
+/**
+ * Messages sent on a session's SSE streams, kept so a client that lost its connection can
+ * resume with `Last-Event-ID` (transports: "Resumability and Redelivery"). A message is
+ * stored before it is sent. Event ids are unique within the session and name their stream:
+ * `<streamId>.<n>`, `n` counting from 1 within the stream; `<streamId>.0` is the id of a
+ * stream's priming event, before anything was sent on it.
+ */
+export interface EventLog {
+  /** Stores a message sent on a stream; returns its event id. */
+  append (sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string>
+  /** The events of the stream `lastEventId` names that came after it, oldest first. */
+  replay (sessionId: string, lastEventId: EventId): Promise<StoredEvent[]>
+  /** Forgets a session's events, when it ends. */
+  drop (sessionId: string): Promise<void>
+  close (): Promise<void>
+}
+
+export interface EventId {
+  streamId: string
+  seq: number
+}
+
+const EVENT_ID = /^([A-Za-z0-9_-]{1,64})\.(\d{1,15})$/
+
+export function formatEventId (streamId: string, seq: number): string {
+  return `${streamId}.${seq}`
+}
+
+/** `undefined` for anything that is not one of our event ids. */
+export function parseEventId (id: string): EventId | undefined {
+  const found = EVENT_ID.exec(id)
+  return found === null ? undefined : { streamId: found[1]!, seq: Number(found[2]) }
+}

@@ -1,0 +1,40 @@
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import { MemoryMessageBus } from './bus.ts'
+import { MemoryEventLog } from './memory-event-log.ts'
+import { MemorySessionStore } from './memory-store.ts'
+import { resolveSettings, type McpSessionOptions } from './options.ts'
+import { McpSessions } from './sessions.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mcpSessions: McpSessions
+  }
+}
+
+const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) => {
+  const { store, eventLog, bus, ...rest } = options
+  const settings = resolveSettings(rest)
+  const sessions = new McpSessions(settings, {
+    store: store ?? new MemorySessionStore(),
+    eventLog: eventLog ?? new MemoryEventLog(settings.maxEventsPerSession),
+    bus: bus ?? new MemoryMessageBus()
+  })
+  await sessions.start()
+  app.decorate('mcpSessions', sessions)
+  app.addHook('preClose', async () => { sessions.shutdown() })
+  app.addHook('onClose', async () => { await sessions.close() })
+}
+
+export default fp(mcpSession, { fastify: '5.x', name: '@mcp-fastify/mcp-session' })
+export { mcpSession }
+export { McpSessions, type NewSession, type McpSessionsServices } from './sessions.ts'
+export { Session, STANDALONE_STREAM_ID, type ResumeOutcome } from './session.ts'
+export { Stream, type StreamSink } from './stream.ts'
+export type { SessionRecord, SessionChanges, SessionStore } from './store.ts'
+export { MemorySessionStore } from './memory-store.ts'
+export { formatEventId, parseEventId, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
+export { MemoryEventLog } from './memory-event-log.ts'
+export { MemoryMessageBus, type MessageBus } from './bus.ts'
+export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettings } from './options.ts'
+export { errorCodes } from './errors.ts'

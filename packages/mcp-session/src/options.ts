@@ -1,0 +1,40 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import type { MessageBus } from './bus.ts'
+import { FST_MCP_SESSION_INVALID_OPTIONS } from './errors.ts'
+import type { EventLog } from './event-log.ts'
+import type { SessionStore } from './store.ts'
+
+export const McpSessionSettingsSchema = Type.Object({
+  /** A session unused this long (no request, no open stream) ends. */
+  ttlMs: Type.Integer({ minimum: 1000, default: 30 * 60_000 }),
+  /** Live sessions at most; `initialize` past it gets 503. */
+  maxSessions: Type.Integer({ minimum: 1, default: 100_000 }),
+  /** Events kept per session for `Last-Event-ID` replay (memory event log). */
+  maxEventsPerSession: Type.Integer({ minimum: 1, default: 1000 }),
+  /** The `retry` hint (ms) sent when the server ends a connection it expects the client to resume. */
+  retryMs: Type.Integer({ minimum: 0, default: 1000 }),
+  /** How often idle sessions are looked for; by default a tenth of `ttlMs`, at most a minute. */
+  reapIntervalMs: Type.Optional(Type.Integer({ minimum: 100 }))
+}, { additionalProperties: false })
+
+export type McpSessionSettings = Static<typeof McpSessionSettingsSchema>
+
+export interface McpSessionOptions extends Partial<McpSessionSettings> {
+  /** Where session records live (default: this process's memory). */
+  store?: SessionStore
+  /** Where stream events are kept for replay (default: this process's memory). */
+  eventLog?: EventLog
+  /** How nodes reach each other (default: within this process). */
+  bus?: MessageBus
+}
+
+/** Defaults applied and checked once, at register time. */
+export function resolveSettings (options: Partial<McpSessionSettings>): McpSessionSettings {
+  const settings = Value.Default(McpSessionSettingsSchema, structuredClone(options)) as McpSessionSettings
+  if (!Value.Check(McpSessionSettingsSchema, settings)) {
+    const error = Value.Errors(McpSessionSettingsSchema, settings).First()
+    throw new FST_MCP_SESSION_INVALID_OPTIONS(`${error?.path ?? '/'}: ${error?.message ?? 'invalid'}`)
+  }
+  return settings
+}

@@ -1,0 +1,35 @@
+import type { ClientCapabilities, Implementation, LoggingLevel, ProtocolVersion } from '@mcp-fastify/mcp-protocol'
+
+/** What any node needs to serve a session without the client initializing again. */
+export interface SessionRecord {
+  id: string
+  protocolVersion: ProtocolVersion
+  clientCapabilities: ClientCapabilities
+  clientInfo: Implementation | undefined
+  logLevel: LoggingLevel | undefined
+  /** URIs of resources the client subscribed to. */
+  subscriptions: string[]
+  /** Who the session belongs to (an auth plugin sets it); opaque here. */
+  principal: string | undefined
+  createdAt: number
+}
+
+export type SessionChanges = Partial<Pick<SessionRecord, 'logLevel' | 'subscriptions'>>
+
+/**
+ * Where session records live. Records expire `ttlMs` after they were last touched; the memory
+ * store is the default, a shared store (Redis) lets any node serve any session.
+ */
+export interface SessionStore {
+  create (record: SessionRecord, ttlMs: number): Promise<void>
+  /** The record, or `undefined` when it does not exist or expired. */
+  get (id: string): Promise<SessionRecord | undefined>
+  /** Slides the expiry; false when the record is gone. */
+  touch (id: string, ttlMs: number): Promise<boolean>
+  update (id: string, changes: SessionChanges): Promise<void>
+  /** False when there was nothing to delete. */
+  delete (id: string): Promise<boolean>
+  /** Live records, for the cap on sessions. */
+  count (): Promise<number>
+  close (): Promise<void>
+}

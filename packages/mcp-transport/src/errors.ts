@@ -1,0 +1,79 @@
+import createError from '@fastify/error'
+import { ErrorCode, type JSONRPCErrorResponse, type RequestId } from '@mcp-fastify/mcp-protocol'
+import type { FastifyError } from 'fastify'
+
+export const FST_MCP_TRANSPORT_INVALID_OPTIONS = createError<[string]>(
+  'FST_MCP_TRANSPORT_INVALID_OPTIONS', 'Invalid mcp-transport options: %s')
+export const FST_MCP_TRANSPORT_SESSIONS_SHARED = createError<[string]>(
+  'FST_MCP_TRANSPORT_SESSIONS_SHARED',
+  'The mcp-session plugin of this context already serves the endpoint %s: register one mcp-session per endpoint')
+
+export const FST_MCP_TRANSPORT_NOT_ACCEPTABLE = createError<[string]>(
+  'FST_MCP_TRANSPORT_NOT_ACCEPTABLE', 'Not Acceptable: the client must accept %s', 406)
+export const FST_MCP_TRANSPORT_UNSUPPORTED_MEDIA_TYPE = createError(
+  'FST_MCP_TRANSPORT_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: the body must be application/json', 415)
+export const FST_MCP_TRANSPORT_UNSUPPORTED_VERSION = createError<[string, string]>(
+  'FST_MCP_TRANSPORT_UNSUPPORTED_VERSION', 'Bad Request: unsupported MCP-Protocol-Version "%s" (supported: %s)', 400)
+export const FST_MCP_TRANSPORT_SESSION_REQUIRED = createError(
+  'FST_MCP_TRANSPORT_SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required', 400)
+export const FST_MCP_TRANSPORT_SESSION_NOT_FOUND = createError(
+  'FST_MCP_TRANSPORT_SESSION_NOT_FOUND', 'Session not found', 404)
+export const FST_MCP_TRANSPORT_INVALID_MESSAGE = createError<[string]>(
+  'FST_MCP_TRANSPORT_INVALID_MESSAGE', '%s', 400)
+export const FST_MCP_TRANSPORT_FORBIDDEN = createError<[string]>(
+  'FST_MCP_TRANSPORT_FORBIDDEN', 'Forbidden: %s', 403)
+export const FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED = createError<[string]>(
+  'FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED', 'Method Not Allowed: %s', 405)
+export const FST_MCP_TRANSPORT_INVALID_EVENT_ID = createError(
+  'FST_MCP_TRANSPORT_INVALID_EVENT_ID', 'Bad Request: Last-Event-ID is not an event id of this server', 400)
+
+export const errorCodes = {
+  FST_MCP_TRANSPORT_INVALID_OPTIONS,
+  FST_MCP_TRANSPORT_SESSIONS_SHARED,
+  FST_MCP_TRANSPORT_NOT_ACCEPTABLE,
+  FST_MCP_TRANSPORT_UNSUPPORTED_MEDIA_TYPE,
+  FST_MCP_TRANSPORT_UNSUPPORTED_VERSION,
+  FST_MCP_TRANSPORT_SESSION_REQUIRED,
+  FST_MCP_TRANSPORT_SESSION_NOT_FOUND,
+  FST_MCP_TRANSPORT_INVALID_MESSAGE,
+  FST_MCP_TRANSPORT_FORBIDDEN,
+  FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED,
+  FST_MCP_TRANSPORT_INVALID_EVENT_ID
+}
+
+/** The JSON-RPC code of an error that ends an HTTP request, by its Fastify error code. */
+const rpcCodes: Record<string, number> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.ParseError,
+  FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.ParseError,
+  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.InvalidRequest,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.InvalidRequest,
+  FST_MCP_TRANSPORT_INVALID_MESSAGE: ErrorCode.InvalidRequest,
+  FST_MCP_TRANSPORT_SESSION_NOT_FOUND: ErrorCode.SessionNotFound
+}
+
+const messages: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Parse error: the body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Parse error: the body is empty',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Media Type: the body must be application/json'
+}
+
+/** An error with the JSON-RPC id of the request it answers, when that could be read. */
+export interface McpHttpError extends FastifyError {
+  requestId?: RequestId
+}
+
+/**
+ * The one place where an error that ends an HTTP request on the MCP endpoint becomes a
+ * JSON-RPC error body: client errors keep their message, server errors say nothing more than
+ * "Internal error" (no stack, no detail, on the wire).
+ */
+export function toJsonRpcError (error: McpHttpError): { status: number, body: JSONRPCErrorResponse } {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
+  const code = rpcCodes[error.code] ?? (status >= 500 ? ErrorCode.InternalError : ErrorCode.ConnectionClosed)
+  const message = status >= 500 && status !== 503 ? 'Internal error' : (messages[error.code] ?? error.message)
+  const body: JSONRPCErrorResponse = error.requestId === undefined
+    ? { jsonrpc: '2.0', error: { code, message } }
+    : { jsonrpc: '2.0', id: error.requestId, error: { code, message } }
+  return { status, body }
+}

@@ -1,0 +1,99 @@
+import {
+  versionFeatures, type JSONRPCMessage, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse,
+  type ProtocolVersion, type RequestChannel
+} from '@mcp-fastify/mcp-protocol'
+import type { Session, Stream } from '@mcp-fastify/mcp-session'
+import type { FastifyReply } from 'fastify'
+import { exposeMcpHeaders, type Accepts } from './headers.ts'
+import type { McpTransportSettings } from './options.ts'
+import { SseConnection, type SseConnections } from './sse.ts'
+
+export interface ExchangeOptions {
+  reply: FastifyReply
+  accepts: Accepts
+  session: Session | undefined
+  protocolVersion: ProtocolVersion
+  mode: McpTransportSettings['responseMode']
+  connections: SseConnections
+  /** The `retry` hint of priming events, when the session plugin is there. */
+  retryMs: number
+}
+
+/**
+ * The answer to one POST that carries requests. It starts undecided: when a handler sends a
+ * message before its result (and the client takes SSE), the answer becomes an SSE stream that
+ * carries those messages and then the result; otherwise the result goes back as plain JSON.
+ * Messages sent after the answer is complete go to the session's standalone stream.
+ */
+export class PostExchange implements RequestChannel {
+  readonly #options: ExchangeOptions
+  #sse: SseConnection | undefined
+  #stream: Stream | undefined
+  #done = false
+
+  constructor (options: ExchangeOptions) {
+    this.#options = options
+    if (options.mode === 'sse' && options.accepts.sse) this.#startStream()
+  }
+
+  send (message: JSONRPCRequest | JSONRPCNotification): Promise<void> | void {
+    const { mode, accepts, session } = this.#options
+    if (this.#done || (this.#sse === undefined && (mode === 'json' || !accepts.sse))) {
+      return session?.standalone?.send(message)
+    }
+    return this.#deliver(message)
+  }
+
+  /**
+   * Polling (2025-11-25): ends the connection but not the stream; the client reconnects with
+   * `Last-Event-ID`. Only for sessions whose clients understand priming events.
+   */
+  closeStream (retryMs?: number): void {
+    const { session, protocolVersion, accepts } = this.#options
+    if (this.#done || session === undefined || !accepts.sse || !versionFeatures(protocolVersion).primingEvents) return
+    if (this.#sse === undefined) this.#startStream()
+    this.#stream?.disconnect(retryMs ?? this.#options.retryMs).catch(() => {})
+  }
+
+  /**
+   * Sends the answer: one response, a batch of them, or nothing (every request was cancelled),
+   * as JSON when the answer is still undecided and the client takes JSON.
+   */
+  async respond (responses: JSONRPCResponse | JSONRPCResponse[] | undefined): Promise<void> {
+    this.#done = true
+    const { reply, accepts } = this.#options
+    if (this.#sse === undefined && (accepts.json || responses === undefined)) {
+      exposeMcpHeaders(reply)
+      if (responses === undefined) reply.code(204).send()
+      else reply.send(responses)
+      return
+    }
+    if (this.#sse === undefined) this.#startStream()
+    const list = responses === undefined ? [] : Array.isArray(responses) ? responses : [responses]
+    const last = list.pop()
+    for (const response of list) await this.#deliver(response)
+    if (this.#stream !== undefined) {
+      await this.#stream.complete(last)
+    } else {
+      if (last !== undefined) this.#sse!.write(undefined, last)
+      this.#sse!.end()
+    }
+  }
+
+  #deliver (message: JSONRPCMessage): Promise<void> | void {
+    if (this.#sse === undefined) this.#startStream()
+    return this.#stream === undefined ? this.#sse!.write(undefined, message) : this.#stream.send(message)
+  }
+
+  #startStream (): void {
+    const { reply, session, connections, protocolVersion, retryMs } = this.#options
+    const sse = new SseConnection(reply, connections).start()
+    this.#sse = sse
+    if (session === undefined) return
+    // With a session, the stream is logged and resumable.
+    const stream = session.openStream()
+    this.#stream = stream
+    stream.attach(sse)
+    if (versionFeatures(protocolVersion).primingEvents) sse.prime(stream.lastEventId, retryMs)
+  }
+}

@@ -1,0 +1,32 @@
+import { versionFeatures } from '@mcp-fastify/mcp-protocol'
+import { parseEventId } from '@mcp-fastify/mcp-session'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { requireSession, requireSessions, type Endpoint } from './endpoint.ts'
+import { FST_MCP_TRANSPORT_INVALID_EVENT_ID } from './errors.ts'
+import { readProtocolVersion, requireEventStream } from './headers.ts'
+import { SseConnection } from './sse.ts'
+
+/**
+ * GET on the endpoint: the session's standalone SSE stream, for messages outside any request,
+ * or, with `Last-Event-ID`, the resumption of the stream that id names (a POST's or this one).
+ * A new GET stream replaces the previous connection of the session's standalone stream.
+ */
+export function createGetHandler (endpoint: Endpoint) {
+  return async function get (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const sessions = requireSessions(endpoint, reply, 'A GET stream')
+    requireEventStream(request)
+    readProtocolVersion(request)
+    const session = await requireSession(sessions, request)
+    const lastEventId = request.headers['last-event-id']
+    if (typeof lastEventId === 'string' && parseEventId(lastEventId) === undefined) throw new FST_MCP_TRANSPORT_INVALID_EVENT_ID()
+    const sse = new SseConnection(reply, endpoint.connections).start()
+    if (typeof lastEventId === 'string') {
+      await session.resume(lastEventId, sse)
+    } else {
+      const stream = session.openStandalone()
+      stream.attach(sse)
+      if (versionFeatures(session.protocolVersion).primingEvents) sse.prime(stream.lastEventId, sessions.settings.retryMs)
+    }
+    return reply
+  }
+}

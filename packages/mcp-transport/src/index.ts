@@ -1,0 +1,95 @@
+import { McpServer } from '@mcp-fastify/mcp-protocol'
+import type { McpSessions } from '@mcp-fastify/mcp-session'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { createDeleteHandler } from './delete.ts'
+import type { Endpoint } from './endpoint.ts'
+import { FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
+import { createGetHandler } from './get.ts'
+import { exposeMcpHeaders } from './headers.ts'
+import { LegacySse } from './legacy-sse.ts'
+import { resolveSettings, type McpTransportOptions } from './options.ts'
+import { OriginGuard } from './origin-guard.ts'
+import { createPostHandler } from './post.ts'
+import { SseConnections } from './sse.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The MCP server of this context's endpoint: declare tools, resources and prompts on it. */
+    mcp: McpServer
+  }
+}
+
+declare module '@mcp-fastify/mcp-protocol' {
+  interface McpContextExtra {
+    /** The HTTP request that carried the MCP request. */
+    request: FastifyRequest
+  }
+}
+
+/** Which endpoint a session plugin already serves: one session plugin per endpoint. */
+const servedEndpoint = new WeakMap<McpSessions, string>()
+
+const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, options) => {
+  const { server: given, icons, ...rest } = options
+  const settings = resolveSettings(rest)
+  const server = given ?? new McpServer({
+    ...settings.serverInfo,
+    icons,
+    instructions: settings.instructions,
+    pageSize: settings.pageSize,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    onError: (error, ctx) => ctx.extra.request.log.error({ err: error, method: ctx.method }, 'MCP handler failed')
+  })
+  const connections = new SseConnections(settings.keepAliveMs, settings.maxBufferedBytes)
+  const endpoint: Endpoint = { server, settings, connections, sessions: undefined }
+  const guard = new OriginGuard(settings)
+  const url = `${app.prefix}${settings.path}`
+  app.decorate('mcp', server)
+
+  app.addHook('onReady', async function (this: FastifyInstance) {
+    if (!this.hasDecorator('mcpSessions')) return
+    const sessions = this.mcpSessions
+    const served = servedEndpoint.get(sessions)
+    if (served !== undefined) throw new FST_MCP_TRANSPORT_SESSIONS_SHARED(served)
+    servedEndpoint.set(sessions, url)
+    endpoint.sessions = sessions
+    sessions.onEnd((sessionId) => server.closeSession(sessionId))
+    server.onNotification((notification, uri) => sessions.broadcast(notification, uri))
+  })
+  app.addHook('onListen', async function (this: FastifyInstance) {
+    guard.listening(this.addresses().map((address) => typeof address === 'string' ? { address } : address))
+  })
+  app.addHook('onClose', async () => connections.close())
+
+  await app.register(async function mcpEndpoint (scope) {
+    // Only JSON bodies, within the endpoint's own limit; anything else is 415.
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: settings.bodyLimit },
+      scope.getDefaultJsonParser('error', 'error'))
+    scope.setErrorHandler(answerError)
+    const onRequest = async (request: FastifyRequest): Promise<void> => guard.check(request)
+    const routeOptions = { onRequest, bodyLimit: settings.bodyLimit }
+    scope.post(settings.path, routeOptions, createPostHandler(endpoint))
+    scope.get(settings.path, routeOptions, createGetHandler(endpoint))
+    scope.delete(settings.path, routeOptions, createDeleteHandler(endpoint))
+    if (settings.legacySse !== false) {
+      const { ssePath, messagesPath } = settings.legacySse
+      const legacy = new LegacySse(endpoint, `${app.prefix}${messagesPath}`)
+      scope.get(ssePath, routeOptions, legacy.stream)
+      scope.post(messagesPath, routeOptions, legacy.message)
+    }
+  })
+}
+
+function answerError (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toJsonRpcError(error)
+  if (status >= 500) request.log.error({ err: error }, 'MCP request failed')
+  exposeMcpHeaders(reply)
+  reply.code(status).send(body)
+}
+
+export default fp(mcpTransport, { fastify: '5.x', name: '@mcp-fastify/mcp-transport' })
+export { mcpTransport }
+export { McpTransportSettingsSchema, type McpTransportOptions, type McpTransportSettings } from './options.ts'
+export { errorCodes } from './errors.ts'

@@ -1,0 +1,77 @@
+import { isIP } from 'node:net'
+import type { FastifyRequest } from 'fastify'
+import { FST_MCP_TRANSPORT_FORBIDDEN } from './errors.ts'
+import type { McpTransportSettings } from './options.ts'
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1']
+
+function isLoopbackAddress (address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address === 'localhost' || address === '::ffff:127.0.0.1'
+}
+
+/** The host name of a `Host` header value (`example.com:8080` → `example.com`, `[::1]:80` → `[::1]`). */
+function hostName (host: string): string {
+  const lower = host.toLowerCase()
+  if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1)
+  const colon = lower.lastIndexOf(':')
+  return colon === -1 || isIP(lower) === 6 ? lower : lower.slice(0, colon)
+}
+
+function originParts (origin: string): { host: string, name: string } | undefined {
+  try {
+    const url = new URL(origin)
+    return { host: url.host, name: url.hostname.toLowerCase() }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Checks `Host` and `Origin` against DNS rebinding and cross-site requests (transports:
+ * "Security Warning"; 2025-11-25: an invalid `Origin` gets 403).
+ *
+ * - `Origin`, when present, must be listed in `allowedOrigins`; by default it must be the
+ *   endpoint's own origin, or any loopback origin while the protection is on.
+ * - With the protection on, `Host` must name one of `allowedHosts` (by default the loopback
+ *   names), so a page on `evil.example` that resolves to 127.0.0.1 is refused.
+ */
+export class OriginGuard {
+  readonly #mode: McpTransportSettings['dnsRebindingProtection']
+  readonly #hosts: Set<string>
+  readonly #origins: Set<string> | undefined
+  #protecting: boolean
+
+  constructor (settings: McpTransportSettings) {
+    this.#mode = settings.dnsRebindingProtection
+    this.#hosts = new Set((settings.allowedHosts ?? LOOPBACK_NAMES).map((host) => host.toLowerCase()))
+    this.#origins = settings.allowedOrigins === undefined ? undefined : new Set(settings.allowedOrigins.map((origin) => origin.toLowerCase()))
+    this.#protecting = this.#mode === true
+  }
+
+  /** In `auto` mode, what the server listens on decides: loopback only turns the protection on. */
+  listening (addresses: ReadonlyArray<{ address: string }>): void {
+    if (this.#mode === 'auto') this.#protecting = addresses.length > 0 && addresses.every(({ address }) => isLoopbackAddress(address))
+  }
+
+  get protecting (): boolean {
+    return this.#protecting
+  }
+
+  check (request: FastifyRequest): void {
+    const { host, origin } = request.headers
+    if (this.#protecting && (host === undefined || !this.#hosts.has(hostName(host)))) {
+      throw new FST_MCP_TRANSPORT_FORBIDDEN('this Host is not allowed')
+    }
+    if (origin !== undefined && !this.#allowsOrigin(origin, request)) {
+      throw new FST_MCP_TRANSPORT_FORBIDDEN('this Origin is not allowed')
+    }
+  }
+
+  #allowsOrigin (origin: string, request: FastifyRequest): boolean {
+    if (this.#origins !== undefined) return this.#origins.has('*') || this.#origins.has(origin.toLowerCase())
+    const parts = originParts(origin)
+    if (parts === undefined) return false
+    if (parts.host === request.host.toLowerCase()) return true
+    return this.#protecting && LOOPBACK_NAMES.includes(parts.name === '::1' ? '[::1]' : parts.name)
+  }
+}

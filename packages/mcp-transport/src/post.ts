@@ -1,0 +1,124 @@
+import {
+  DEFAULT_HTTP_PROTOCOL_VERSION, errorResponse, ErrorCode, readMessage, versionFeatures,
+  type ClientSession, type InitializeRequestParams, type JSONRPCRequest, type JSONRPCResponse, type ProtocolVersion
+} from '@mcp-fastify/mcp-protocol'
+import type { Session } from '@mcp-fastify/mcp-session'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { requireSession, statelessClient, type Endpoint } from './endpoint.ts'
+import { FST_MCP_TRANSPORT_INVALID_MESSAGE, type McpHttpError } from './errors.ts'
+import { acceptsForPost, readProtocolVersion, requireJsonBody, type Accepts } from './headers.ts'
+import { PostExchange } from './exchange.ts'
+
+interface Client {
+  session: ClientSession
+  /** The session as the session plugin holds it, when there is one. */
+  held: Session | undefined
+  protocolVersion: ProtocolVersion
+}
+
+/**
+ * POST on the endpoint: one JSON-RPC message (or, at 2025-03-26, a batch). Requests are answered
+ * as JSON or SSE; notifications and responses get 202 with no body.
+ */
+export function createPostHandler (endpoint: Endpoint) {
+  const { server, settings } = endpoint
+
+  async function client (request: FastifyRequest, headerVersion: ProtocolVersion | undefined): Promise<Client> {
+    const sessions = endpoint.sessions
+    if (sessions === undefined) {
+      const protocolVersion = headerVersion ?? DEFAULT_HTTP_PROTOCOL_VERSION
+      return { session: statelessClient(protocolVersion), held: undefined, protocolVersion }
+    }
+    const held = await requireSession(sessions, request)
+    return { session: held, held, protocolVersion: held.protocolVersion }
+  }
+
+  function exchange (reply: FastifyReply, accepts: Accepts, { held, protocolVersion }: Client): PostExchange {
+    return new PostExchange({
+      reply,
+      accepts,
+      session: held,
+      protocolVersion,
+      mode: settings.responseMode,
+      connections: endpoint.connections,
+      retryMs: endpoint.sessions?.settings.retryMs ?? 0
+    })
+  }
+
+  async function initialize (request: FastifyRequest, reply: FastifyReply, message: JSONRPCRequest, accepts: Accepts): Promise<void> {
+    const response = await server.handleRequest(message, statelessClient(), undefined, { request })
+    const sessions = endpoint.sessions
+    let protocolVersion: ProtocolVersion = DEFAULT_HTTP_PROTOCOL_VERSION
+    if (response !== undefined && 'result' in response) {
+      protocolVersion = response.result.protocolVersion as ProtocolVersion
+      if (sessions !== undefined) {
+        const params = message.params as InitializeRequestParams
+        const session = await sessions.create({
+          protocolVersion, clientCapabilities: params.capabilities, clientInfo: params.clientInfo
+        })
+        reply.header('mcp-session-id', session.id)
+      }
+    }
+    await exchange(reply, accepts, { session: statelessClient(protocolVersion), held: undefined, protocolVersion }).respond(response)
+  }
+
+  async function batch (request: FastifyRequest, reply: FastifyReply, frames: unknown[], accepts: Accepts, headerVersion: ProtocolVersion | undefined): Promise<void> {
+    const target = await client(request, headerVersion)
+    if (!versionFeatures(target.protocolVersion).batches) {
+      throw new FST_MCP_TRANSPORT_INVALID_MESSAGE(`Invalid request: batches are not accepted at protocol version ${target.protocolVersion}`)
+    }
+    if (frames.length === 0) throw new FST_MCP_TRANSPORT_INVALID_MESSAGE('Invalid request: empty batch')
+    const answer = exchange(reply, accepts, target)
+    const pending: Array<Promise<JSONRPCResponse | undefined>> = []
+    for (const frame of frames) {
+      const inbound = readMessage(frame)
+      if (inbound.kind === 'invalid') {
+        pending.push(Promise.resolve(errorResponse(inbound.id, ErrorCode.InvalidRequest, inbound.reason)))
+      } else if (inbound.kind === 'notification') {
+        server.handleNotification(inbound.message, target.session)
+      } else if (inbound.kind === 'response') {
+        server.handleResponse(inbound.message, target.session)
+      } else if (inbound.message.method === 'initialize') {
+        pending.push(Promise.resolve(errorResponse(inbound.message.id, ErrorCode.InvalidRequest, 'Invalid request: initialize must not be part of a batch')))
+      } else {
+        pending.push(server.handleRequest(inbound.message, target.session, answer, { request }))
+      }
+    }
+    if (pending.length === 0) {
+      reply.code(202).send()
+      return
+    }
+    const responses = (await Promise.all(pending)).filter((response) => response !== undefined)
+    await answer.respond(responses.length === 0 ? undefined : responses)
+  }
+
+  return async function post (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    requireJsonBody(request)
+    const accepts = acceptsForPost(request, settings.strictAccept)
+    const headerVersion = readProtocolVersion(request)
+    const body = request.body
+    if (Array.isArray(body)) {
+      await batch(request, reply, body, accepts, headerVersion)
+      return reply
+    }
+    const inbound = readMessage(body)
+    if (inbound.kind === 'invalid') {
+      const error: McpHttpError = new FST_MCP_TRANSPORT_INVALID_MESSAGE(inbound.reason)
+      error.requestId = inbound.id
+      throw error
+    }
+    if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
+      await initialize(request, reply, inbound.message, accepts)
+      return reply
+    }
+    const target = await client(request, headerVersion)
+    if (inbound.kind === 'request') {
+      const answer = exchange(reply, accepts, target)
+      await answer.respond(await server.handleRequest(inbound.message, target.session, answer, { request }))
+      return reply
+    }
+    if (inbound.kind === 'notification') server.handleNotification(inbound.message, target.session)
+    else server.handleResponse(inbound.message, target.session)
+    return reply.code(202).send()
+  }
+}

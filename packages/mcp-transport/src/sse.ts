@@ -1,0 +1,131 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
+import type { StreamSink } from '@mcp-fastify/mcp-session'
+import type { FastifyReply } from 'fastify'
+import { exposeMcpHeaders } from './headers.ts'
+
+/**
+ * One `text/event-stream` response. Frames follow the SSE format: `id:` (when the message is
+ * resumable), `event: message`, `data:` with the JSON, and a blank line.
+ */
+export class SseConnection implements StreamSink {
+  readonly #reply: FastifyReply
+  readonly #connections: SseConnections
+  #open = true
+
+  constructor (reply: FastifyReply, connections: SseConnections) {
+    this.#reply = reply
+    this.#connections = connections
+  }
+
+  /** Takes the response over from Fastify and sends the headers. */
+  start (): this {
+    const reply = this.#reply
+    exposeMcpHeaders(reply)
+    reply.hijack()
+    reply.raw.writeHead(200, {
+      ...reply.getHeaders() as OutgoingHttpHeaders,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Reverse proxies (nginx) must pass events on at once, not buffer them.
+      'x-accel-buffering': 'no'
+    })
+    reply.raw.flushHeaders()
+    reply.raw.once('close', () => {
+      this.#open = false
+      this.#connections.delete(this)
+    })
+    this.#connections.add(this)
+    return this
+  }
+
+  get open (): boolean {
+    return this.#open
+  }
+
+  /**
+   * The priming event (2025-11-25): an id and an empty `data`, so the client has a
+   * `Last-Event-ID` before anything else arrives, and the reconnection delay.
+   */
+  prime (id: string, retryMs: number): void {
+    this.#write(`id: ${id}\nretry: ${retryMs}\ndata: \n\n`)
+  }
+
+  write (id: string | undefined, message: JSONRPCMessage): void {
+    const data = JSON.stringify(message)
+    this.#write(id === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${id}\ndata: ${data}\n\n`)
+  }
+
+  /** A named event, for the deprecated HTTP+SSE transport (`endpoint`). */
+  event (name: string, data: string): void {
+    this.#write(`event: ${name}\ndata: ${data}\n\n`)
+  }
+
+  keepAlive (): void {
+    this.#write(': keepalive\n\n')
+  }
+
+  end (retryMs?: number): void {
+    if (!this.#open) return
+    this.#open = false
+    this.#connections.delete(this)
+    const raw = this.#reply.raw
+    if (retryMs === undefined) raw.end()
+    else raw.end(`retry: ${retryMs}\n\n`)
+  }
+
+  onClose (listener: () => void): void {
+    if (this.#open) this.#reply.raw.once('close', listener)
+    else listener()
+  }
+
+  #write (chunk: string): void {
+    if (!this.#open) return
+    const raw = this.#reply.raw
+    raw.write(chunk)
+    // A client that does not read: close rather than buffer without end; it can resume.
+    if (raw.writableLength > this.#connections.maxBufferedBytes) {
+      this.#open = false
+      raw.destroy()
+    }
+  }
+}
+
+/** The open SSE connections of one endpoint: kept alive together, ended together on shutdown. */
+export class SseConnections {
+  readonly maxBufferedBytes: number
+  readonly #open = new Set<SseConnection>()
+  #timer: NodeJS.Timeout | undefined
+
+  constructor (keepAliveMs: number, maxBufferedBytes: number) {
+    this.maxBufferedBytes = maxBufferedBytes
+    if (keepAliveMs > 0) {
+      this.#timer = setInterval(() => {
+        for (const connection of this.#open) connection.keepAlive()
+      }, keepAliveMs).unref()
+    }
+  }
+
+  get size (): number {
+    return this.#open.size
+  }
+
+  add (connection: SseConnection): void {
+    this.#open.add(connection)
+  }
+
+  delete (connection: SseConnection): void {
+    this.#open.delete(connection)
+  }
+
+  /** Ends every connection; with `retryMs`, clients are told when to come back. */
+  endAll (retryMs?: number): void {
+    for (const connection of [...this.#open]) connection.end(retryMs)
+  }
+
+  close (): void {
+    clearInterval(this.#timer)
+    this.endAll()
+  }
+}
