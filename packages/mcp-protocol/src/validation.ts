@@ -1,6 +1,9 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Ajv2020 } from 'ajv/dist/2020.js'
+import { registerStandardFormats } from './formats.ts'
+
+registerStandardFormats()
 
 /** A compiled check of one schema: `check` is the fast path, `explain` names the first failure. */
 export interface Validator<T = unknown> {
