@@ -22,7 +22,6 @@ const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) =
   })
   await sessions.start()
   app.decorate('mcpSessions', sessions)
-  app.addHook('preClose', async () => { sessions.shutdown() })
   app.addHook('onClose', async () => { await sessions.close() })
 }
 

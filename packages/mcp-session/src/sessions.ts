@@ -147,14 +147,6 @@ export class McpSessions {
     }
   }
 
-  /**
-   * Ends every connection this node holds with a `retry` hint, so clients reconnect (to another
-   * node, or to this one once restarted). The sessions themselves live on in the store.
-   */
-  shutdown (): void {
-    for (const session of this.#local.values()) session.disconnect(this.settings.retryMs)
-  }
-
   async close (): Promise<void> {
     clearInterval(this.#reaper)
     await this.#unsubscribe?.()

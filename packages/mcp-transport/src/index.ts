@@ -60,6 +60,9 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   app.addHook('onListen', async function (this: FastifyInstance) {
     guard.listening(this.addresses().map((address) => typeof address === 'string' ? { address } : address))
   })
+  // SSE responses are long-lived: end them first, or the server would wait for them to close.
+  // With sessions the client is told to come back (to another node, or to this one restarted).
+  app.addHook('preClose', async () => connections.endAll(endpoint.sessions?.settings.retryMs))
   app.addHook('onClose', async () => connections.close())
 
   await app.register(async function mcpEndpoint (scope) {
