@@ -2,7 +2,9 @@ import { buildConformanceApp } from './app.ts'
 
 const port = Number(process.env.PORT ?? 3001)
 const host = process.env.HOST ?? '127.0.0.1'
-const app = await buildConformanceApp({ fastify: { logger: { level: process.env.LOG_LEVEL ?? 'warn' } } })
+// LOG_LEVEL=silent turns the logger off entirely (the benchmarks compare with a logger-less Fastify).
+const level = process.env.LOG_LEVEL ?? 'warn'
+const app = await buildConformanceApp({ fastify: { logger: level === 'silent' ? false : { level } } })
 await app.listen({ port, host })
 app.log.warn(`conformance fixture server listening on http://${host}:${port}/mcp`)
 

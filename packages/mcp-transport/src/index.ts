@@ -71,8 +71,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: settings.bodyLimit },
       scope.getDefaultJsonParser('error', 'error'))
     scope.setErrorHandler(answerError)
-    const onRequest = async (request: FastifyRequest): Promise<void> => guard.check(request)
-    const routeOptions = { onRequest, bodyLimit: settings.bodyLimit }
+    const routeOptions = { onRequest: guard.hook, bodyLimit: settings.bodyLimit }
     scope.post(settings.path, routeOptions, createPostHandler(endpoint))
     scope.get(settings.path, routeOptions, createGetHandler(endpoint))
     scope.delete(settings.path, routeOptions, createDeleteHandler(endpoint))

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { FST_MCP_TRANSPORT_FORBIDDEN } from './errors.ts'
 import type { McpTransportSettings } from './options.ts'
 
@@ -13,8 +12,9 @@ function isLoopbackAddress (address: string): boolean {
 function hostName (host: string): string {
   const lower = host.toLowerCase()
   if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1)
-  const colon = lower.lastIndexOf(':')
-  return colon === -1 || isIP(lower) === 6 ? lower : lower.slice(0, colon)
+  const colon = lower.indexOf(':')
+  // More than one colon: a bare IPv6 address, which has no port.
+  return colon === -1 || lower.indexOf(':', colon + 1) !== -1 ? lower : lower.slice(0, colon)
 }
 
 function originParts (origin: string): { host: string, name: string } | undefined {
@@ -57,13 +57,15 @@ export class OriginGuard {
     return this.#protecting
   }
 
-  check (request: FastifyRequest): void {
+  /** The `onRequest` hook of the endpoint's routes. */
+  readonly hook = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const { host, origin } = request.headers
     if (this.#protecting && (host === undefined || !this.#hosts.has(hostName(host)))) {
-      throw new FST_MCP_TRANSPORT_FORBIDDEN('this Host is not allowed')
-    }
-    if (origin !== undefined && !this.#allowsOrigin(origin, request)) {
-      throw new FST_MCP_TRANSPORT_FORBIDDEN('this Origin is not allowed')
+      done(new FST_MCP_TRANSPORT_FORBIDDEN('this Host is not allowed'))
+    } else if (origin !== undefined && !this.#allowsOrigin(origin, request)) {
+      done(new FST_MCP_TRANSPORT_FORBIDDEN('this Origin is not allowed'))
+    } else {
+      done()
     }
   }
 
