@@ -8,13 +8,17 @@ interface Entry {
 /** Session records in this process; expired ones are dropped when read or swept. */
 export class MemorySessionStore implements SessionStore {
   readonly #entries = new Map<string, Entry>()
+  #sweptAt = 0
 
+  // Records are copied in and out, as a shared store would: a holder's changes reach the store
+  // only through `update`.
   async create (record: SessionRecord, ttlMs: number): Promise<void> {
-    this.#entries.set(record.id, { record, expiresAt: Date.now() + ttlMs })
+    this.#entries.set(record.id, { record: structuredClone(record), expiresAt: Date.now() + ttlMs })
   }
 
   async get (id: string): Promise<SessionRecord | undefined> {
-    return this.#live(id)?.record
+    const entry = this.#live(id)
+    return entry === undefined ? undefined : structuredClone(entry.record)
   }
 
   async touch (id: string, ttlMs: number): Promise<boolean> {
@@ -26,7 +30,7 @@ export class MemorySessionStore implements SessionStore {
 
   async update (id: string, changes: SessionChanges): Promise<void> {
     const entry = this.#live(id)
-    if (entry !== undefined) Object.assign(entry.record, changes)
+    if (entry !== undefined) Object.assign(entry.record, structuredClone(changes))
   }
 
   async delete (id: string): Promise<boolean> {
@@ -34,6 +38,15 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async count (): Promise<number> {
+    // Expired records are dropped when read; those nobody reads again are swept here, at most
+    // once a second, so they cannot fill the cap on sessions.
+    const now = Date.now()
+    if (now - this.#sweptAt >= 1000) {
+      this.#sweptAt = now
+      for (const [id, entry] of this.#entries) {
+        if (entry.expiresAt <= now) this.#entries.delete(id)
+      }
+    }
     return this.#entries.size
   }
 

@@ -105,10 +105,10 @@ export class Session implements ClientSession {
     return 'replayed'
   }
 
-  /** Ends every connection of the session on this node. */
-  disconnect (retryMs?: number): void {
-    for (const stream of [this.#standalone, ...this.#streams.values()]) {
-      if (stream?.connected === true) stream.disconnect(retryMs).catch(() => {})
-    }
+  /** The session ended: its connections on this node close and its streams take nothing more. */
+  close (): void {
+    this.#standalone?.close()
+    for (const stream of this.#streams.values()) stream.close()
+    this.#streams.clear()
   }
 }

@@ -92,7 +92,10 @@ export class McpSessions {
     const held = this.#local.get(id)
     if (held !== undefined) {
       if (!await this.store.touch(id, this.settings.ttlMs)) {
-        this.#release(held)
+        if (this.#local.get(id) === held) {
+          this.#release(held)
+          await this.eventLog.drop(id)
+        }
         return undefined
       }
       held.lastSeen = Date.now()
@@ -134,13 +137,17 @@ export class McpSessions {
     const { ttlMs } = this.settings
     for (const session of [...this.#local.values()]) {
       if (session.connected) {
+        // In use until now: idle time counts from when its last connection closes.
+        session.lastSeen = now
         await this.store.touch(session.id, ttlMs)
       } else if (now - session.lastSeen >= ttlMs) {
         const stillLive = await this.store.get(session.id) !== undefined
-        this.#local.delete(session.id)
-        session.disconnect()
-        if (!stillLive) {
-          this.#ended(session.id)
+        // Released meanwhile (an overlapping reap, a get that found it expired, a delete).
+        if (this.#local.get(session.id) !== session) continue
+        if (stillLive) {
+          this.#local.delete(session.id)
+        } else {
+          this.#release(session)
           await this.eventLog.drop(session.id)
         }
       }
@@ -161,7 +168,7 @@ export class McpSessions {
 
   #release (session: Session): void {
     this.#local.delete(session.id)
-    session.disconnect()
+    session.close()
     this.#ended(session.id)
   }
 

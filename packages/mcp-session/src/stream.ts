@@ -26,6 +26,7 @@ export class Stream {
   #queue: Promise<void> = Promise.resolve()
   #lastEventId: string
   #completed = false
+  #closed = false
 
   constructor (id: string, sessionId: string, log: EventLog, onComplete: (stream: Stream) => void) {
     this.id = id
@@ -48,9 +49,10 @@ export class Stream {
     return this.#completed
   }
 
-  /** Logs `message`, then writes it to the attached connection. */
+  /** Logs `message`, then writes it to the attached connection; nothing once the session ended. */
   send (message: JSONRPCMessage): Promise<void> {
     return this.#enqueue(async () => {
+      if (this.#closed) return
       const id = await this.#log.append(this.#sessionId, this.id, message)
       this.#lastEventId = id
       this.#sink?.write(id, message)
@@ -66,6 +68,13 @@ export class Stream {
       this.#sink = undefined
       this.#onComplete(this)
     }).then(() => sent)
+  }
+
+  /** The session ended: ends the connection, and nothing more is logged or sent. */
+  close (): void {
+    this.#closed = true
+    this.#sink?.end()
+    this.#sink = undefined
   }
 
   /**

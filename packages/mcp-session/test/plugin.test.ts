@@ -1,0 +1,123 @@
+import { test, type TestContext } from 'node:test'
+import Fastify, { type FastifyInstance } from 'fastify'
+import mcpSession, {
+  errorCodes,
+  McpSessions,
+  MemoryEventLog,
+  MemoryMessageBus,
+  MemorySessionStore,
+  type McpSessionOptions
+} from '../src/index.ts'
+import { flush, NEW_SESSION, notification } from './helpers.ts'
+
+async function build (t: TestContext, options: McpSessionOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(mcpSession, options)
+  await app.ready()
+  return app
+}
+
+test('plugin: decorates app.mcpSessions, with the default settings', async (t) => {
+  const app = await build(t)
+  t.assert.ok(app.mcpSessions instanceof McpSessions)
+  t.assert.deepStrictEqual(app.mcpSessions.settings, {
+    ttlMs: 30 * 60_000,
+    maxSessions: 100_000,
+    maxEventsPerSession: 1000,
+    retryMs: 1000
+  })
+  t.assert.ok(app.mcpSessions.store instanceof MemorySessionStore)
+  t.assert.ok(app.mcpSessions.eventLog instanceof MemoryEventLog)
+  t.assert.ok(app.mcpSessions.bus instanceof MemoryMessageBus)
+  const session = await app.mcpSessions.create(NEW_SESSION)
+  t.assert.strictEqual(await app.mcpSessions.get(session.id), session)
+})
+
+test('plugin: registers under its name', async (t) => {
+  const app = await build(t)
+  t.assert.strictEqual(app.hasPlugin('@mcp-fastify/mcp-session'), true)
+})
+
+test('plugin: options and services are used', async (t) => {
+  const store = new MemorySessionStore()
+  const eventLog = new MemoryEventLog()
+  const bus = new MemoryMessageBus()
+  const app = await build(t, { ttlMs: 5000, maxSessions: 3, retryMs: 0, reapIntervalMs: 250, store, eventLog, bus })
+  t.assert.deepStrictEqual(app.mcpSessions.settings,
+    { ttlMs: 5000, maxSessions: 3, maxEventsPerSession: 1000, retryMs: 0, reapIntervalMs: 250 })
+  t.assert.strictEqual(app.mcpSessions.store, store)
+  t.assert.strictEqual(app.mcpSessions.eventLog, eventLog)
+  t.assert.strictEqual(app.mcpSessions.bus, bus)
+  const session = await app.mcpSessions.create(NEW_SESSION)
+  t.assert.ok(await store.get(session.id))
+})
+
+test('plugin: maxEventsPerSession bounds the default event log', async (t) => {
+  const app = await build(t, { maxEventsPerSession: 2 })
+  const session = await app.mcpSessions.create(NEW_SESSION)
+  const standalone = session.openStandalone()
+  for (const n of [1, 2, 3]) await standalone.send(notification(n))
+  const events = await app.mcpSessions.eventLog.replay(session.id, { streamId: 'get', seq: 0 })
+  t.assert.deepStrictEqual(events.map((event) => event.id), ['get.2', 'get.3'])
+})
+
+test('plugin: bad options make ready() reject with FST_MCP_SESSION_INVALID_OPTIONS', async (t) => {
+  const bad: Array<Record<string, unknown>> = [
+    { ttlMs: 5 },
+    { bogus: true },
+    { maxSessions: 0 },
+    { maxEventsPerSession: 1.5 },
+    { retryMs: -1 },
+    { reapIntervalMs: 10 },
+    { ttlMs: '60000' }
+  ]
+  for (const options of bad) {
+    const app = Fastify()
+    app.register(mcpSession, options as McpSessionOptions)
+    await t.assert.rejects(async () => { await app.ready() }, (error: Error & { code: string }) => {
+      t.assert.strictEqual(error.code, 'FST_MCP_SESSION_INVALID_OPTIONS', JSON.stringify(options))
+      t.assert.ok(error instanceof errorCodes.FST_MCP_SESSION_INVALID_OPTIONS)
+      return true
+    })
+    await app.close().catch(() => {})
+  }
+})
+
+test('plugin: the error of a bad option names it', async (t) => {
+  const app = Fastify()
+  app.register(mcpSession, { ttlMs: 5 })
+  await t.assert.rejects(async () => { await app.ready() }, /ttlMs/)
+  await app.close().catch(() => {})
+})
+
+test('plugin: app.close() stops the reaper', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] })
+  const app = Fastify()
+  await app.register(mcpSession, { ttlMs: 1000 })
+  await app.ready()
+  let reaps = 0
+  app.mcpSessions.reap = async () => { reaps++ }
+  t.mock.timers.tick(250)
+  t.assert.strictEqual(reaps, 2, 'the reaper runs while the app is up')
+  await app.close()
+  t.mock.timers.tick(10_000)
+  t.assert.strictEqual(reaps, 2, 'and no more once it is closed')
+})
+
+test('plugin: app.close() stops listening to the bus', async (t) => {
+  const store = new MemorySessionStore()
+  const eventLog = new MemoryEventLog()
+  const bus = new MemoryMessageBus()
+  const app = await build(t, { store, eventLog, bus })
+  const other = await build(t, { store, eventLog, bus })
+  const session = await app.mcpSessions.create(NEW_SESSION)
+  session.openStandalone()
+  other.mcpSessions.broadcast(notification('before'))
+  await flush()
+  await app.close()
+  other.mcpSessions.broadcast(notification('after'))
+  await flush()
+  const events = await eventLog.replay(session.id, { streamId: 'get', seq: 0 })
+  t.assert.deepStrictEqual(events.map((event) => event.message), [notification('before')])
+})

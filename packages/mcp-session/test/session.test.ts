@@ -1,0 +1,169 @@
+import { test } from 'node:test'
+import { MemoryEventLog, MemorySessionStore, parseEventId, Session, STANDALONE_STREAM_ID } from '../src/index.ts'
+import { fakeSink, flush, notification, sessionRecord } from './helpers.ts'
+
+/**
+ * A session over a memory store and event log. The session holds its own copy of the record,
+ * as a node that read it from a shared store does, so only what goes through the store is seen there.
+ */
+async function makeSession (): Promise<{ session: Session, store: MemorySessionStore, eventLog: MemoryEventLog }> {
+  const store = new MemorySessionStore()
+  const eventLog = new MemoryEventLog()
+  const record = sessionRecord('sess-1', { principal: 'alice' })
+  await store.create(structuredClone(record), 60_000)
+  return { session: new Session(record, { store, eventLog }), store, eventLog }
+}
+
+test('Session: exposes its record', async (t) => {
+  const { session } = await makeSession()
+  t.assert.strictEqual(session.id, 'sess-1')
+  t.assert.strictEqual(session.protocolVersion, '2025-11-25')
+  t.assert.deepStrictEqual(session.clientCapabilities, {})
+  t.assert.deepStrictEqual(session.clientInfo, { name: 'test-client', version: '1.0.0' })
+  t.assert.strictEqual(session.logLevel, undefined)
+  t.assert.strictEqual(session.principal, 'alice')
+  t.assert.strictEqual(session.connected, false)
+  t.assert.strictEqual(session.standalone, undefined)
+})
+
+test('Session: setLogLevel is kept in the store', async (t) => {
+  const { session, store } = await makeSession()
+  await session.setLogLevel('warning')
+  t.assert.strictEqual(session.logLevel, 'warning')
+  t.assert.strictEqual((await store.get('sess-1'))?.logLevel, 'warning')
+  await session.setLogLevel('debug')
+  t.assert.strictEqual((await store.get('sess-1'))?.logLevel, 'debug')
+})
+
+test('Session: subscribe and unsubscribe are kept in the store', async (t) => {
+  const { session, store } = await makeSession()
+  await session.subscribe('file:///a')
+  await session.subscribe('file:///b')
+  await session.subscribe('file:///a')
+  t.assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///a', 'file:///b'], 'no duplicates')
+  t.assert.strictEqual(session.isSubscribed('file:///a'), true)
+  await session.unsubscribe('file:///a')
+  await session.unsubscribe('file:///never')
+  t.assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///b'])
+  t.assert.strictEqual(session.isSubscribed('file:///a'), false)
+  t.assert.strictEqual(session.isSubscribed('file:///b'), true)
+})
+
+test('Session: openStream gives each POST stream its own valid id', async (t) => {
+  const { session } = await makeSession()
+  const ids = new Set<string>()
+  for (let i = 0; i < 200; i++) {
+    const stream = session.openStream()
+    t.assert.notStrictEqual(stream.id, STANDALONE_STREAM_ID)
+    t.assert.deepStrictEqual(parseEventId(stream.lastEventId), { streamId: stream.id, seq: 0 }, 'its event ids parse')
+    ids.add(stream.id)
+  }
+  t.assert.strictEqual(ids.size, 200)
+})
+
+test('Session: openStandalone opens the one standalone stream', async (t) => {
+  const { session } = await makeSession()
+  const standalone = session.openStandalone()
+  t.assert.strictEqual(standalone.id, STANDALONE_STREAM_ID)
+  t.assert.strictEqual(session.openStandalone(), standalone)
+  t.assert.strictEqual(session.standalone, standalone)
+})
+
+test('Session: connected while any of its streams has a sink', async (t) => {
+  const { session } = await makeSession()
+  const stream = session.openStream()
+  const sink = fakeSink()
+  stream.attach(sink)
+  t.assert.strictEqual(session.connected, true)
+  sink.close()
+  t.assert.strictEqual(session.connected, false)
+  const standaloneSink = fakeSink()
+  session.openStandalone().attach(standaloneSink)
+  t.assert.strictEqual(session.connected, true)
+})
+
+test('Session: resume with a standalone id replays its later events, then attaches', async (t) => {
+  const { session } = await makeSession()
+  const standalone = session.openStandalone()
+  await standalone.send(notification(1))
+  await standalone.send(notification(2))
+  const sink = fakeSink()
+  t.assert.strictEqual(await session.resume('get.1', sink), 'resumed')
+  t.assert.deepStrictEqual(sink.writes, [{ id: 'get.2', message: notification(2) }])
+  t.assert.strictEqual(sink.ended, false)
+  await standalone.send(notification(3))
+  t.assert.deepStrictEqual(sink.ids, ['get.2', 'get.3'], 'then live')
+})
+
+test('Session: resume with a standalone id on a node that never opened it (events in the shared log)', async (t) => {
+  const { session, eventLog } = await makeSession()
+  await eventLog.append('sess-1', STANDALONE_STREAM_ID, notification('from another node'))
+  const sink = fakeSink()
+  t.assert.strictEqual(await session.resume('get.0', sink), 'resumed')
+  t.assert.deepStrictEqual(sink.writes, [{ id: 'get.1', message: notification('from another node') }])
+  t.assert.strictEqual(session.standalone?.connected, true)
+})
+
+test('Session: resume with the id of a live POST stream replays, then attaches', async (t) => {
+  const { session } = await makeSession()
+  const stream = session.openStream()
+  const first = fakeSink()
+  stream.attach(first)
+  await stream.send(notification('progress'))
+  first.close()
+  await stream.send(notification('missed'))
+  const sink = fakeSink()
+  t.assert.strictEqual(await session.resume(`${stream.id}.1`, sink), 'resumed')
+  t.assert.deepStrictEqual(sink.writes, [{ id: `${stream.id}.2`, message: notification('missed') }])
+  const response = { jsonrpc: '2.0', id: 1, result: {} } as const
+  await stream.complete(response)
+  t.assert.deepStrictEqual(sink.timeline, [`write:${stream.id}.2`, `write:${stream.id}.3`, 'end:undefined'])
+})
+
+test('Session: resume with the id of a completed stream replays it from the log, then ends', async (t) => {
+  const { session } = await makeSession()
+  const stream = session.openStream()
+  await stream.send(notification('progress'))
+  const response = { jsonrpc: '2.0', id: 1, result: {} } as const
+  await stream.complete(response)
+  const sink = fakeSink()
+  t.assert.strictEqual(await session.resume(`${stream.id}.0`, sink), 'replayed')
+  t.assert.deepStrictEqual(sink.writes, [
+    { id: `${stream.id}.1`, message: notification('progress') },
+    { id: `${stream.id}.2`, message: response }
+  ])
+  t.assert.deepStrictEqual(sink.ends, [undefined])
+  t.assert.strictEqual(session.connected, false)
+})
+
+test('Session: resume with an id that is not ours is invalid and touches nothing', async (t) => {
+  const { session } = await makeSession()
+  for (const id of ['', 'get', 'nonsense', 'get.x', 'get.-1', '../get.1', 'a.b.1']) {
+    const sink = fakeSink()
+    t.assert.strictEqual(await session.resume(id, sink), 'invalid', JSON.stringify(id))
+    t.assert.deepStrictEqual(sink.timeline, [])
+  }
+  t.assert.strictEqual(session.standalone, undefined)
+  t.assert.strictEqual(session.connected, false)
+})
+
+test('Session: close ends every connection, and its streams log and send nothing more', async (t) => {
+  const { session, eventLog: log } = await makeSession()
+  const standaloneSink = fakeSink()
+  const postSink = fakeSink()
+  session.openStream()
+  const standalone = session.openStandalone()
+  standalone.attach(standaloneSink)
+  const post = session.openStream()
+  post.attach(postSink)
+  session.close()
+  await flush()
+  t.assert.deepStrictEqual(standaloneSink.ends, [undefined])
+  t.assert.deepStrictEqual(postSink.ends, [undefined])
+  t.assert.strictEqual(session.connected, false)
+  await post.send({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'late' } })
+  await standalone.send({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' })
+  t.assert.deepStrictEqual(await log.replay(session.id, { streamId: post.id, seq: 0 }), [])
+  t.assert.deepStrictEqual(await log.replay(session.id, { streamId: standalone.id, seq: 0 }), [])
+  t.assert.strictEqual(postSink.writes.length, 0)
+})

@@ -1,0 +1,393 @@
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import { errorCodes, McpSessions, STANDALONE_STREAM_ID } from '../src/index.ts'
+import { resolveSettings } from '../src/options.ts'
+import { advance, fakeSink, flush, memoryServices, NEW_SESSION, notification, startSessions } from './helpers.ts'
+
+const START = 1_000_000
+
+function clock (t: TestContext): void {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: START })
+}
+
+function standaloneEvents (sessions: McpSessions, sessionId: string): Promise<string[]> {
+  return sessions.eventLog.replay(sessionId, { streamId: STANDALONE_STREAM_ID, seq: 0 })
+    .then((events) => events.map((event) => event.id))
+}
+
+test('McpSessions: create gives unique ids and stores the record', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t)
+  const ids = new Set<string>()
+  for (let i = 0; i < 20; i++) ids.add((await sessions.create(NEW_SESSION)).id)
+  t.assert.strictEqual(ids.size, 20)
+  t.assert.strictEqual(sessions.size, 20)
+  t.assert.strictEqual(await sessions.store.count(), 20)
+
+  const session = await sessions.create({ ...NEW_SESSION, principal: 'alice' })
+  t.assert.match(session.id, /^[0-9a-f-]{36}$/, 'a UUID: visible ASCII, as Mcp-Session-Id requires')
+  t.assert.deepStrictEqual(await sessions.store.get(session.id), {
+    id: session.id,
+    protocolVersion: '2025-11-25',
+    clientCapabilities: { roots: { listChanged: true } },
+    clientInfo: { name: 'test-client', version: '1.0.0' },
+    logLevel: undefined,
+    subscriptions: [],
+    principal: 'alice',
+    createdAt: START
+  })
+  t.assert.strictEqual(session.principal, 'alice')
+})
+
+test('McpSessions: get returns the held session and slides its expiry', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 })
+  const session = await sessions.create(NEW_SESSION)
+  t.mock.timers.setTime(START + 900)
+  t.assert.strictEqual(await sessions.get(session.id), session)
+  t.assert.strictEqual(session.lastSeen, START + 900)
+  t.mock.timers.setTime(START + 1800) // past the expiry of creation, within the one of the get
+  t.assert.ok(await sessions.store.get(session.id), 'the record was touched by get')
+  t.mock.timers.setTime(START + 1901)
+  t.assert.strictEqual(await sessions.store.get(session.id), undefined)
+})
+
+test('McpSessions: get of an unknown id is undefined', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t)
+  await sessions.create(NEW_SESSION)
+  t.assert.strictEqual(await sessions.get('nope'), undefined)
+  t.assert.strictEqual(await sessions.get(''), undefined)
+  t.assert.strictEqual(sessions.size, 1)
+})
+
+test('McpSessions: get of a held session whose record expired ends it, its events with it', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 })
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const session = await sessions.create(NEW_SESSION)
+  await session.openStandalone().send(notification(1))
+  t.mock.timers.setTime(START + 1001)
+  t.assert.strictEqual(await sessions.get(session.id), undefined)
+  t.assert.deepStrictEqual(ended, [session.id])
+  t.assert.strictEqual(sessions.size, 0)
+  t.assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [], 'an ended session\'s events are dropped')
+})
+
+test('McpSessions: delete ends the session here: connections, events, record, onEnd', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t)
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const session = await sessions.create(NEW_SESSION)
+  const other = await sessions.create(NEW_SESSION)
+  const standaloneSink = fakeSink()
+  const postSink = fakeSink()
+  session.openStandalone().attach(standaloneSink)
+  await session.standalone?.send(notification(1))
+  const post = session.openStream()
+  post.attach(postSink)
+  await post.send(notification(2))
+  await other.openStandalone().send(notification('other'))
+
+  t.assert.strictEqual(await sessions.delete(session.id), true)
+  await flush()
+  t.assert.strictEqual(standaloneSink.ended, true)
+  t.assert.strictEqual(postSink.ended, true)
+  t.assert.deepStrictEqual(ended, [session.id])
+  t.assert.strictEqual(await sessions.store.get(session.id), undefined)
+  t.assert.strictEqual(await sessions.get(session.id), undefined)
+  t.assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [])
+  t.assert.deepStrictEqual(await sessions.eventLog.replay(session.id, { streamId: post.id, seq: 0 }), [])
+  t.assert.deepStrictEqual(await standaloneEvents(sessions, other.id), ['get.1'], 'other sessions keep theirs')
+  t.assert.strictEqual(sessions.size, 1)
+
+  t.assert.strictEqual(await sessions.delete(session.id), false, 'already gone')
+  t.assert.strictEqual(await sessions.delete('never'), false)
+  t.assert.deepStrictEqual(ended, [session.id], 'onEnd runs once')
+})
+
+test('McpSessions: onEnd returns the way to stop listening', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t)
+  const ended: string[] = []
+  const stop = sessions.onEnd((id) => ended.push(id))
+  const first = await sessions.create(NEW_SESSION)
+  const second = await sessions.create(NEW_SESSION)
+  await sessions.delete(first.id)
+  stop()
+  await sessions.delete(second.id)
+  t.assert.deepStrictEqual(ended, [first.id])
+})
+
+test('McpSessions: past maxSessions create fails with FST_MCP_SESSION_LIMIT (503)', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { maxSessions: 2 })
+  const first = await sessions.create(NEW_SESSION)
+  await sessions.create(NEW_SESSION)
+  await t.assert.rejects(sessions.create(NEW_SESSION), (error: Error & { code: string, statusCode: number }) => {
+    t.assert.ok(error instanceof errorCodes.FST_MCP_SESSION_LIMIT)
+    t.assert.strictEqual(error.code, 'FST_MCP_SESSION_LIMIT')
+    t.assert.strictEqual(error.statusCode, 503)
+    t.assert.match(error.message, /2/)
+    return true
+  })
+  t.assert.strictEqual(sessions.size, 2)
+  t.assert.strictEqual(await sessions.store.count(), 2, 'nothing was stored')
+  await sessions.delete(first.id)
+  t.assert.ok(await sessions.create(NEW_SESSION), 'room again once one ended')
+})
+
+test('McpSessions: sessions that expired no longer count against maxSessions', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  // Node A creates a session, then goes away (crash, scale-in): nobody reaps it.
+  const a = new McpSessions(resolveSettings({ ttlMs: 1000, maxSessions: 1 }), services)
+  await a.create(NEW_SESSION)
+  const b = await startSessions(t, { ttlMs: 1000, maxSessions: 1, reapIntervalMs: 3_600_000 }, services)
+  await t.assert.rejects(b.create(NEW_SESSION), { code: 'FST_MCP_SESSION_LIMIT' })
+  t.mock.timers.setTime(START + 5000)
+  t.assert.ok(await b.create(NEW_SESSION), 'the expired session is not live any more')
+})
+
+test('McpSessions: the reaper ends a session idle for ttlMs', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 1000 })
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const idle = await sessions.create(NEW_SESSION)
+  await idle.openStandalone().send(notification(1))
+  await advance(t, 500)
+  const used = await sessions.create(NEW_SESSION)
+  await advance(t, 600) // idle: 1100 since created; used: 600
+  t.assert.deepStrictEqual(ended, [idle.id])
+  t.assert.strictEqual(await sessions.store.get(idle.id), undefined)
+  t.assert.deepStrictEqual(await standaloneEvents(sessions, idle.id), [])
+  t.assert.strictEqual(sessions.size, 1)
+  t.assert.strictEqual(await sessions.store.count(), 1)
+  await advance(t, 500)
+  t.assert.deepStrictEqual(ended, [idle.id, used.id])
+  t.assert.strictEqual(sessions.size, 0)
+  t.assert.strictEqual(await sessions.store.count(), 0, 'the store is empty')
+})
+
+test('McpSessions: the reaper runs every reapIntervalMs, by default a tenth of ttlMs, at most a minute', async (t) => {
+  clock(t)
+  const byDefault = await startSessions(t, { ttlMs: 2000 })
+  const custom = await startSessions(t, { ttlMs: 2000, reapIntervalMs: 300 })
+  const capped = await startSessions(t, { ttlMs: 3_600_000 })
+  const calls = { byDefault: 0, custom: 0, capped: 0 }
+  byDefault.reap = async () => { calls.byDefault++ }
+  custom.reap = async () => { calls.custom++ }
+  capped.reap = async () => { calls.capped++ }
+  t.mock.timers.tick(1000)
+  t.assert.deepStrictEqual(calls, { byDefault: 5, custom: 3, capped: 0 })
+  t.mock.timers.tick(119_000)
+  t.assert.deepStrictEqual(calls.capped, 2)
+})
+
+test('McpSessions: reaps that overlap (a slow store) end a session once', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 })
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const session = await sessions.create(NEW_SESSION)
+  t.mock.timers.setTime(START + 2000)
+  await Promise.all([sessions.reap(), sessions.reap()])
+  t.assert.deepStrictEqual(ended, [session.id])
+})
+
+test('McpSessions: the reaper keeps a session with a connected stream, however long', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 1000 })
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const session = await sessions.create(NEW_SESSION)
+  const sink = fakeSink()
+  session.openStandalone().attach(sink)
+  await advance(t, 5000)
+  t.assert.deepStrictEqual(ended, [])
+  t.assert.strictEqual(sink.ended, false)
+  t.assert.strictEqual(sessions.size, 1)
+  t.assert.ok(await sessions.store.get(session.id), 'its record was kept alive')
+})
+
+test('McpSessions: a session whose connection closed ends ttlMs after, not before', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 1000 })
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const session = await sessions.create(NEW_SESSION)
+  const sink = fakeSink()
+  session.openStandalone().attach(sink)
+  await session.standalone?.send(notification(1))
+  await advance(t, 5000)
+  sink.close()
+  await advance(t, 500)
+  t.assert.strictEqual(sessions.size, 1, 'in use until 500 ms ago: still held')
+  t.assert.strictEqual(await sessions.get(session.id), session, 'still the same session, streams and all')
+  await advance(t, 1200)
+  t.assert.deepStrictEqual(ended, [session.id], 'ended once idle for ttlMs')
+  t.assert.strictEqual(await sessions.store.count(), 0)
+  t.assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [])
+})
+
+test('McpSessions: the reaper only forgets a session another node keeps using', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  const a = await startSessions(t, { ttlMs: 1000 }, services)
+  const b = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, services)
+  const endedOnA: string[] = []
+  a.onEnd((id) => endedOnA.push(id))
+  const session = await a.create(NEW_SESSION)
+  for (let i = 0; i < 6; i++) {
+    await advance(t, 250)
+    t.assert.ok(await b.get(session.id), 'the client goes on with node B')
+  }
+  t.assert.strictEqual(a.size, 0, 'A let go of it')
+  t.assert.deepStrictEqual(endedOnA, [], 'without ending it')
+  t.assert.ok(await a.store.get(session.id))
+  t.assert.ok(await a.get(session.id), 'A takes it up again when asked')
+})
+
+test('McpSessions: broadcast reaches every standalone stream; with a uri, only subscribers', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t)
+  const plain = await sessions.create(NEW_SESSION)
+  const subscriber = await sessions.create(NEW_SESSION)
+  const postOnly = await sessions.create(NEW_SESSION)
+  const unconnected = await sessions.create(NEW_SESSION)
+  const plainSink = fakeSink()
+  const subscriberSink = fakeSink()
+  const postSink = fakeSink()
+  plain.openStandalone().attach(plainSink)
+  subscriber.openStandalone().attach(subscriberSink)
+  postOnly.openStream().attach(postSink)
+  unconnected.openStandalone()
+  await subscriber.subscribe('file:///a')
+
+  const listChanged = notification('tools', 'notifications/tools/list_changed')
+  const updated = { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'file:///a' } } as const
+  sessions.broadcast(listChanged)
+  sessions.broadcast(updated, 'file:///a')
+  sessions.broadcast(notification('b'), 'file:///b')
+  await flush()
+
+  t.assert.deepStrictEqual(plainSink.writes, [{ id: 'get.1', message: listChanged }])
+  t.assert.deepStrictEqual(subscriberSink.writes, [{ id: 'get.1', message: listChanged }, { id: 'get.2', message: updated }])
+  t.assert.deepStrictEqual(postSink.writes, [], 'a POST stream is not for notifications outside requests')
+  t.assert.deepStrictEqual(await standaloneEvents(sessions, unconnected.id), ['get.1'], 'logged for when the client reconnects')
+  t.assert.strictEqual(postOnly.standalone, undefined, 'no standalone stream is opened by a broadcast')
+})
+
+test('McpSessions: two nodes on one store find each other\'s sessions', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  const a = await startSessions(t, {}, services)
+  const b = await startSessions(t, {}, services)
+  const created = await a.create({ ...NEW_SESSION, principal: 'alice' })
+  await created.setLogLevel('error')
+  await created.subscribe('file:///a')
+  const found = await b.get(created.id)
+  assert.ok(found, 'B finds it in the store')
+  t.assert.notStrictEqual(found, created, 'B holds its own Session')
+  t.assert.strictEqual(found.id, created.id)
+  t.assert.strictEqual(found.protocolVersion, '2025-11-25')
+  t.assert.deepStrictEqual(found.clientInfo, NEW_SESSION.clientInfo)
+  t.assert.strictEqual(found.principal, 'alice')
+  t.assert.strictEqual(found.logLevel, 'error')
+  t.assert.strictEqual(found.isSubscribed('file:///a'), true)
+  t.assert.strictEqual(b.size, 1)
+  t.assert.strictEqual(await b.get(created.id), found, 'then held by B')
+})
+
+test('McpSessions: a session taken up from the store has its expiry slid too', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  const a = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, services)
+  const b = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, services)
+  const created = await a.create(NEW_SESSION)
+  t.mock.timers.setTime(START + 900)
+  t.assert.ok(await b.get(created.id))
+  t.mock.timers.setTime(START + 1800)
+  t.assert.ok(await services.store.get(created.id), 'touched when B took it up')
+})
+
+test('McpSessions: a broadcast on one node reaches the other node\'s sessions exactly once', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  const a = await startSessions(t, {}, services)
+  const b = await startSessions(t, {}, services)
+  const onA = await a.create(NEW_SESSION)
+  const onB = await b.create(NEW_SESSION)
+  const subscribedOnB = await b.create(NEW_SESSION)
+  await subscribedOnB.subscribe('file:///a')
+  const sinkA = fakeSink()
+  const sinkB = fakeSink()
+  const sinkSubscribed = fakeSink()
+  onA.openStandalone().attach(sinkA)
+  onB.openStandalone().attach(sinkB)
+  subscribedOnB.openStandalone().attach(sinkSubscribed)
+
+  const listChanged = notification('tools', 'notifications/tools/list_changed')
+  a.broadcast(listChanged)
+  await flush()
+  t.assert.deepStrictEqual(sinkA.writes, [{ id: 'get.1', message: listChanged }])
+  t.assert.deepStrictEqual(sinkB.writes, [{ id: 'get.1', message: listChanged }])
+  t.assert.deepStrictEqual(sinkSubscribed.writes, [{ id: 'get.1', message: listChanged }])
+
+  const updated = { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'file:///a' } } as const
+  a.broadcast(updated, 'file:///a')
+  await flush()
+  t.assert.deepStrictEqual(sinkA.ids, ['get.1'])
+  t.assert.deepStrictEqual(sinkB.ids, ['get.1'])
+  t.assert.deepStrictEqual(sinkSubscribed.writes.map((w) => w.message), [listChanged, updated])
+})
+
+test('McpSessions: a session deleted on one node ends on the other at its next use', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  const a = await startSessions(t, {}, services)
+  const b = await startSessions(t, {}, services)
+  const endedOnB: string[] = []
+  b.onEnd((id) => endedOnB.push(id))
+  const session = await a.create(NEW_SESSION)
+  const onB = await b.get(session.id)
+  const sink = fakeSink()
+  onB?.openStandalone().attach(sink)
+  t.assert.strictEqual(await a.delete(session.id), true)
+  t.assert.strictEqual(await b.get(session.id), undefined)
+  await flush()
+  t.assert.deepStrictEqual(endedOnB, [session.id])
+  t.assert.strictEqual(sink.ended, true)
+  t.assert.strictEqual(b.size, 0)
+})
+
+test('McpSessions: deleting a session held on another node ends it here too (onEnd)', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  const a = await startSessions(t, {}, services)
+  const c = await startSessions(t, {}, services)
+  const endedOnC: string[] = []
+  c.onEnd((id) => endedOnC.push(id))
+  const session = await a.create(NEW_SESSION)
+  await session.openStandalone().send(notification(1))
+  t.assert.strictEqual(await c.delete(session.id), true)
+  t.assert.deepStrictEqual(endedOnC, [session.id])
+  t.assert.strictEqual(await services.store.get(session.id), undefined)
+  t.assert.deepStrictEqual(await standaloneEvents(c, session.id), [], 'its events are dropped')
+})
+
+test('McpSessions: close stops listening to the other nodes', async (t) => {
+  clock(t)
+  const services = memoryServices()
+  const a = await startSessions(t, {}, services)
+  const b = await startSessions(t, {}, services)
+  const onB = await b.create(NEW_SESSION)
+  onB.openStandalone()
+  await b.close()
+  a.broadcast(notification(1))
+  await flush()
+  t.assert.deepStrictEqual(await standaloneEvents(b, onB.id), [])
+})
