@@ -109,11 +109,12 @@ export class McpContext {
 
   /**
    * Sends `notifications/progress` when the client asked for progress (a `progressToken`).
-   * Progress must increase: a value not above the last one is not sent.
+   * Progress must increase: a value not above the last one is not sent. Nothing is sent once the
+   * request is answered or cancelled: its token no longer names an active request.
    */
   async progress (progress: number, total?: number, message?: string): Promise<void> {
     const progressToken = this.meta?.progressToken
-    if (progressToken === undefined || this.#done || !(progress > this.#lastProgress)) return
+    if (progressToken === undefined || this.#done || this.#cancelled !== undefined || !(progress > this.#lastProgress)) return
     this.#lastProgress = progress
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
@@ -153,6 +154,8 @@ export class McpContext {
    */
   async sendRequest<T> (method: string, params: object | undefined, validator: Validator<T>, options?: ClientRequestOptions): Promise<T> {
     const channel = this.#requireChannel(method)
+    // A cancelled request asks the client nothing more.
+    if (this.#cancelled !== undefined) throw this.#cancelled
     const { clientRequests, requestTimeoutMs } = this.#deps
     const abandon = (requestId: string, reason: Error): void => {
       const cancelled = { jsonrpc: '2.0' as const, method: 'notifications/cancelled', params: { requestId, reason: reason.message } }

@@ -138,7 +138,11 @@ export class McpServer {
     } catch (error) {
       if (ctx.cancelled) return undefined
       if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data)
-      this.#onError?.(error, ctx)
+      try {
+        this.#onError?.(error, ctx)
+      } catch {
+        // A failing report must not turn the answer into a rejection.
+      }
       return errorResponse(request.id, ErrorCode.InternalError, 'Internal error')
     } finally {
       ctx.finish()

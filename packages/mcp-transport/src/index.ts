@@ -39,7 +39,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     instructions: settings.instructions,
     pageSize: settings.pageSize,
     requestTimeoutMs: settings.requestTimeoutMs,
-    onError: (error, ctx) => ctx.extra.request.log.error({ err: error, method: ctx.method }, 'MCP handler failed')
+    onError: (error, ctx) => (ctx.extra.request?.log ?? app.log).error({ err: error, method: ctx.method }, 'MCP handler failed')
   })
   const connections = new SseConnections(settings.keepAliveMs, settings.maxBufferedBytes)
   const endpoint: Endpoint = { server, settings, connections, sessions: undefined }
