@@ -129,13 +129,13 @@ export class McpContext {
   }
 
   /** Asks the client's model for a completion (`sampling/createMessage`). */
-  sample (params: CreateMessageRequestParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
+  async sample (params: CreateMessageRequestParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
     this.#requireCapability('sampling', this.session.clientCapabilities.sampling !== undefined, 'sampling/createMessage')
     return this.sendRequest('sampling/createMessage', params, validators['sampling/createMessage'], options)
   }
 
   /** Asks the user for input through the client (`elicitation/create`). */
-  elicit (params: ElicitRequestParams, options?: ClientRequestOptions): Promise<ElicitResult> {
+  async elicit (params: ElicitRequestParams, options?: ClientRequestOptions): Promise<ElicitResult> {
     const declared = versionFeatures(this.session.protocolVersion).elicitation &&
       this.session.clientCapabilities.elicitation !== undefined
     this.#requireCapability('elicitation', declared, 'elicitation/create')
@@ -143,7 +143,7 @@ export class McpContext {
   }
 
   /** Asks the client for its roots (`roots/list`). */
-  listRoots (options?: ClientRequestOptions): Promise<ListRootsResult> {
+  async listRoots (options?: ClientRequestOptions): Promise<ListRootsResult> {
     this.#requireCapability('roots', this.session.clientCapabilities.roots !== undefined, 'roots/list')
     return this.sendRequest('roots/list', undefined, validators['roots/list'], options)
   }
@@ -162,6 +162,8 @@ export class McpContext {
       Promise.resolve().then(() => channel.send(cancelled)).catch(() => {})
     }
     const { id, result } = clientRequests.open(this.session.id, method, validator, options?.timeout ?? requestTimeoutMs, abandon)
+    // It may be settled (timeout, cancellation, closed session) before it is awaited below.
+    result.catch(() => {})
     const signal = this.signal
     const onAbort = (): void => clientRequests.cancel(id, this.#cancelled ?? new Error('Request cancelled'))
     signal.addEventListener('abort', onAbort, { once: true })
@@ -169,7 +171,13 @@ export class McpContext {
       const request = params === undefined
         ? { jsonrpc: '2.0' as const, id, method }
         : { jsonrpc: '2.0' as const, id, method, params: params as Record<string, unknown> }
-      await channel.send(request)
+      try {
+        await channel.send(request)
+      } catch (error) {
+        // Not sent: stop waiting for an answer (and free the timer) instead of timing out later.
+        clientRequests.cancel(id, error instanceof Error ? error : new Error(String(error)))
+        throw error
+      }
       return await result as T
     } finally {
       signal.removeEventListener('abort', onAbort)

@@ -19,8 +19,10 @@ export function paginate<T> (items: readonly T[], cursor: string | undefined, pa
 }
 
 function readCursor (cursor: string): number {
-  const offset = Number(Buffer.from(cursor, 'base64url').toString())
-  if (!Number.isSafeInteger(offset) || offset < 0) {
+  const text = Buffer.from(cursor, 'base64url').toString()
+  // Only what `paginate` issues: the canonical base64url of a positive decimal integer.
+  const offset = /^[1-9][0-9]*$/.test(text) && Buffer.from(text).toString('base64url') === cursor ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(offset)) {
     throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor')
   }
   return offset

@@ -70,7 +70,8 @@ export class Tools {
       }
     }
     return this.#registry.add(name, {
-      definition: { ...definition, inputSchema },
+      // What clients see is plain JSON Schema: TypeBox's symbol-keyed markers stay out of it.
+      definition: { ...definition, inputSchema: toJsonSchema(inputSchema), outputSchema: outputSchema && toJsonSchema(outputSchema) },
       input: compile(inputSchema),
       output: outputSchema === undefined ? undefined : compile(outputSchema)
     })
@@ -115,6 +116,10 @@ export class Tools {
       ? { ...result, content: [{ type: 'text', text: JSON.stringify(structuredContent) }] } as CallToolResult
       : result as CallToolResult
   }
+}
+
+function toJsonSchema<S extends object> (schema: S): S {
+  return JSON.parse(JSON.stringify(schema)) as S
 }
 
 function toolError (text: string): CallToolResult {

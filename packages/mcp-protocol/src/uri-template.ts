@@ -27,7 +27,7 @@ export class UriTemplate {
     this.template = template
     this.#parts = parse(template)
     this.variableNames = this.#parts.flatMap((part) => typeof part === 'string' ? [] : part.names)
-    this.#pattern = new RegExp('^' + this.#parts.map(toPattern).join('') + '$')
+    this.#pattern = new RegExp('^' + this.#parts.map((part, i) => toPattern(part, this.#parts[i + 1])).join('') + '$')
   }
 
   static isTemplate (uri: string): boolean {
@@ -62,8 +62,12 @@ export class UriTemplate {
 function parse (template: string): Part[] {
   const parts: Part[] = []
   let last = 0
+  const literal = (text: string): string => {
+    if (/[{}]/.test(text)) throw new TypeError(`Unbalanced brace in URI template "${template}"`)
+    return text
+  }
   for (const found of template.matchAll(EXPRESSION)) {
-    if (found.index > last) parts.push(template.slice(last, found.index))
+    if (found.index > last) parts.push(literal(template.slice(last, found.index)))
     const body = found[1]!
     const operator = (OPERATORS.has(body[0]!) ? body[0] : '') as Operator
     const names = body.slice(operator.length).split(',')
@@ -73,7 +77,7 @@ function parse (template: string): Part[] {
     parts.push({ operator, names })
     last = found.index + found[0].length
   }
-  if (last < template.length) parts.push(template.slice(last))
+  if (last < template.length) parts.push(literal(template.slice(last)))
   return parts
 }
 
@@ -81,13 +85,16 @@ function escapeLiteral (literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-function toPattern (part: Part): string {
+function toPattern (part: Part, next: Part | undefined): string {
   if (typeof part === 'string') return escapeLiteral(part)
   const { operator, names } = part
+  // A lone variable may hold what would otherwise separate variables: a comma, or (lazily) the
+  // dots of a name followed by `{.ext}`.
+  const single = names.length === 1
   switch (operator) {
-    case '': return names.map(() => '([^/?#,]*)').join(',')
-    case '+': return names.map(() => '([^?#,]*)').join(',')
-    case '#': return '(?:#' + names.map(() => '([^,]*)').join(',') + ')?'
+    case '': return single && typeof next === 'object' && next.operator === '.' ? '([^/?#,]*?)' : names.map(() => '([^/?#,]*)').join(',')
+    case '+': return single ? '([^?#]*)' : names.map(() => '([^?#,]*)').join(',')
+    case '#': return '(?:#' + (single ? '(.*)' : names.map(() => '([^,]*)').join(',')) + ')?'
     case '/': return names.map(() => '(?:/([^/?#]*))?').join('')
     case '.': return names.map(() => '(?:\\.([^/?#.]*))?').join('')
     case '?': return '(?:\\?([^#]*))?'
@@ -113,7 +120,10 @@ function decode (value: string): string {
 }
 
 function encode (value: string, reserved: boolean): string {
-  return reserved ? encodeURI(value).replace(/%25([0-9A-Fa-f]{2})/g, '%$1') : encodeURIComponent(value)
+  // encodeURIComponent leaves !'()* alone; RFC 6570 simple expansion encodes all but unreserved.
+  return reserved
+    ? encodeURI(value).replace(/%25([0-9A-Fa-f]{2})/g, '%$1')
+    : encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 function expandExpression ({ operator, names }: Expression, variables: Record<string, string | undefined>): string {

@@ -1,5 +1,6 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { registerStandardFormats } from './formats.ts'
 
@@ -15,6 +16,23 @@ export interface Validator<T = unknown> {
 let ajv: Ajv2020 | undefined
 
 /**
+ * A union only says "Expected union value"; the variant that got furthest (the longest error
+ * path, e.g. `/cursor` of `{ cursor: 5 }` against `Object | Undefined`) says what is wrong.
+ */
+function innermost (error: ValueError | undefined): ValueError | undefined {
+  while (error?.type === ValueErrorType.Union) {
+    let deepest: ValueError | undefined
+    for (const variant of error.errors) {
+      const first = variant.First()
+      if (first !== undefined && (deepest === undefined || first.path.length > deepest.path.length)) deepest = first
+    }
+    if (deepest === undefined) break
+    error = deepest
+  }
+  return error
+}
+
+/**
  * Compiles a TypeBox schema with TypeBox's own compiler; a plain JSON Schema (a tool written with
  * `$defs`, `$ref` or a 2020-12 `$schema`, say) goes to Ajv, created the first time one is needed.
  */
@@ -26,7 +44,7 @@ export function compile (schema: object): Validator {
     return {
       check: (value): value is unknown => compiled.Check(value),
       explain (value) {
-        const error = compiled.Errors(value).First()
+        const error = innermost(compiled.Errors(value).First())
         return error === undefined ? 'invalid' : `${error.path || '/'}: ${error.message}`
       }
     }

@@ -49,8 +49,9 @@ export class PostExchange implements RequestChannel {
    * `Last-Event-ID`. Only for sessions whose clients understand priming events.
    */
   closeStream (retryMs?: number): void {
-    const { session, protocolVersion, accepts } = this.#options
-    if (this.#done || session === undefined || !accepts.sse || !versionFeatures(protocolVersion).primingEvents) return
+    const { session, protocolVersion, accepts, mode } = this.#options
+    // `json` promises a JSON answer: there is no stream to close.
+    if (this.#done || mode === 'json' || session === undefined || !accepts.sse || !versionFeatures(protocolVersion).primingEvents) return
     if (this.#sse === undefined) this.#startStream()
     this.#stream?.disconnect(retryMs ?? this.#options.retryMs).catch(() => {})
   }

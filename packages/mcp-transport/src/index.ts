@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import fp from 'fastify-plugin'
 import { createDeleteHandler } from './delete.ts'
 import type { Endpoint } from './endpoint.ts'
-import { FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
+import { FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
 import { createGetHandler } from './get.ts'
 import { exposeMcpHeaders } from './headers.ts'
 import { LegacySse } from './legacy-sse.ts'
@@ -72,16 +72,27 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
       scope.getDefaultJsonParser('error', 'error'))
     scope.setErrorHandler(answerError)
     const routeOptions = { onRequest: guard.hook, bodyLimit: settings.bodyLimit }
+    // A GET opens an SSE stream (and takes the session's standalone stream over): no implicit HEAD.
+    const streamOptions = { ...routeOptions, exposeHeadRoute: false }
     scope.post(settings.path, routeOptions, createPostHandler(endpoint))
-    scope.get(settings.path, routeOptions, createGetHandler(endpoint))
+    scope.get(settings.path, streamOptions, createGetHandler(endpoint))
+    scope.head(settings.path, routeOptions, headNotAllowed('GET, POST, DELETE'))
     scope.delete(settings.path, routeOptions, createDeleteHandler(endpoint))
     if (settings.legacySse !== false) {
       const { ssePath, messagesPath } = settings.legacySse
       const legacy = new LegacySse(endpoint, `${app.prefix}${messagesPath}`)
-      scope.get(ssePath, routeOptions, legacy.stream)
+      scope.get(ssePath, streamOptions, legacy.stream)
+      scope.head(ssePath, routeOptions, headNotAllowed('GET'))
       scope.post(messagesPath, routeOptions, legacy.message)
     }
   })
+}
+
+function headNotAllowed (allow: string) {
+  return async function head (_request: FastifyRequest, reply: FastifyReply): Promise<never> {
+    reply.header('allow', allow)
+    throw new FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED('HEAD opens no stream')
+  }
 }
 
 function answerError (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

@@ -17,10 +17,19 @@ function hostName (host: string): string {
   return colon === -1 || lower.indexOf(':', colon + 1) !== -1 ? lower : lower.slice(0, colon)
 }
 
-function originParts (origin: string): { host: string, name: string } | undefined {
+function originParts (origin: string): { host: string, name: string, protocol: string } | undefined {
   try {
     const url = new URL(origin)
-    return { host: url.host, name: url.hostname.toLowerCase() }
+    return { host: url.host, name: url.hostname.toLowerCase(), protocol: url.protocol }
+  } catch {
+    return undefined
+  }
+}
+
+/** A `Host` value as an origin of `protocol` spells it: lower case, without that scheme's default port. */
+function hostAs (host: string, protocol: string): string | undefined {
+  try {
+    return new URL(`${protocol}//${host}`).host
   } catch {
     return undefined
   }
@@ -73,7 +82,7 @@ export class OriginGuard {
     if (this.#origins !== undefined) return this.#origins.has('*') || this.#origins.has(origin.toLowerCase())
     const parts = originParts(origin)
     if (parts === undefined) return false
-    if (parts.host === request.host.toLowerCase()) return true
+    if (parts.host === hostAs(request.host, parts.protocol)) return true
     return this.#protecting && LOOPBACK_NAMES.includes(parts.name === '::1' ? '[::1]' : parts.name)
   }
 }

@@ -68,7 +68,9 @@ export function createPostHandler (endpoint: Endpoint) {
       throw new FST_MCP_TRANSPORT_INVALID_MESSAGE(`Invalid request: batches are not accepted at protocol version ${target.protocolVersion}`)
     }
     if (frames.length === 0) throw new FST_MCP_TRANSPORT_INVALID_MESSAGE('Invalid request: empty batch')
-    const answer = exchange(reply, accepts, target)
+    // Created for the first request only: with responseMode 'sse' it starts the SSE answer.
+    let answer: PostExchange | undefined
+    const channel = (): PostExchange => (answer ??= exchange(reply, accepts, target))
     const pending: Array<Promise<JSONRPCResponse | undefined>> = []
     for (const frame of frames) {
       const inbound = readMessage(frame)
@@ -81,7 +83,7 @@ export function createPostHandler (endpoint: Endpoint) {
       } else if (inbound.message.method === 'initialize') {
         pending.push(Promise.resolve(errorResponse(inbound.message.id, ErrorCode.InvalidRequest, 'Invalid request: initialize must not be part of a batch')))
       } else {
-        pending.push(server.handleRequest(inbound.message, target.session, answer, { request }))
+        pending.push(server.handleRequest(inbound.message, target.session, channel(), { request }))
       }
     }
     if (pending.length === 0) {
@@ -89,7 +91,7 @@ export function createPostHandler (endpoint: Endpoint) {
       return
     }
     const responses = (await Promise.all(pending)).filter((response) => response !== undefined)
-    await answer.respond(responses.length === 0 ? undefined : responses)
+    await channel().respond(responses.length === 0 ? undefined : responses)
   }
 
   return async function post (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -12,6 +12,9 @@ export class SseConnection implements StreamSink {
   readonly #reply: FastifyReply
   readonly #connections: SseConnections
   #open = true
+  /** Over the backlog limit at the end of a turn of the event loop, and not drained since. */
+  #congested = false
+  #measuring = false
 
   constructor (reply: FastifyReply, connections: SseConnections) {
     this.#reply = reply
@@ -84,10 +87,23 @@ export class SseConnection implements StreamSink {
     if (!this.#open) return
     const raw = this.#reply.raw
     raw.write(chunk)
+    const limit = this.#connections.maxBufferedBytes
+    if (raw.writableLength <= limit) return
     // A client that does not read: close rather than buffer without end; it can resume.
-    if (raw.writableLength > this.#connections.maxBufferedBytes) {
+    // Node's http corks the socket for the current turn of the event loop, so what was written
+    // in this turn (a replay, one large message) is not a backlog yet: it becomes one when it is
+    // still there once the turn is over, and the client has not drained it by the next write.
+    if (this.#congested) {
       this.#open = false
       raw.destroy()
+    } else if (!this.#measuring) {
+      this.#measuring = true
+      setImmediate(() => {
+        this.#measuring = false
+        if (!this.#open || raw.writableLength <= limit) return
+        this.#congested = true
+        raw.once('drain', () => { this.#congested = false })
+      })
     }
   }
 }
