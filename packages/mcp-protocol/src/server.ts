@@ -120,7 +120,7 @@ export class McpServer {
    * when the client cancelled the request, which then gets no response (utilities/cancellation).
    */
   async handleRequest (
-    request: JSONRPCRequest, session: ClientSession, channel?: RequestChannel, extra: McpContextExtra = {}
+    request: JSONRPCRequest, session: ClientSession, channel?: RequestChannel, extra: McpContextExtra = {} as McpContextExtra
   ): Promise<JSONRPCResponse | undefined> {
     const method = this.#methods.get(request.method)
     if (method === undefined) {

@@ -63,7 +63,7 @@ function run (mcp: McpServer, session: ClientSession, channel: RequestChannel | 
 test('the context carries the request id, method, session, _meta and transport extra', async () => {
   const { mcp, contexts } = harness(async () => 'ok')
   const session = makeSession({ id: 's-9' })
-  const extra = { principal: 'alice' } as McpContextExtra
+  const extra = { principal: 'alice' } as unknown as McpContextExtra
   const response = await mcp.handleRequest({
     jsonrpc: '2.0',
     id: 77,

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { MemorySessionStore } from '../src/index.ts'
 import { sessionRecord } from './helpers.ts'
@@ -11,8 +12,8 @@ test('MemorySessionStore: create then get returns the record', async (t) => {
   const store = new MemorySessionStore()
   const record = sessionRecord('s1', { principal: 'alice', subscriptions: ['file:///a'] })
   await store.create(record, 1000)
-  t.assert.deepStrictEqual(await store.get('s1'), sessionRecord('s1', { principal: 'alice', subscriptions: ['file:///a'] }))
-  t.assert.strictEqual(await store.get('s2'), undefined)
+  assert.deepStrictEqual(await store.get('s1'), sessionRecord('s1', { principal: 'alice', subscriptions: ['file:///a'] }))
+  assert.strictEqual(await store.get('s2'), undefined)
 })
 
 test('MemorySessionStore: a record expires ttlMs after it was created', async (t) => {
@@ -20,10 +21,10 @@ test('MemorySessionStore: a record expires ttlMs after it was created', async (t
   const store = new MemorySessionStore()
   await store.create(sessionRecord('s1'), 1000)
   t.mock.timers.tick(999)
-  t.assert.ok(await store.get('s1'), 'still live just before its ttl')
+  assert.ok(await store.get('s1'), 'still live just before its ttl')
   t.mock.timers.tick(2)
-  t.assert.strictEqual(await store.get('s1'), undefined, 'gone once its ttl passed')
-  t.assert.strictEqual(await store.touch('s1', 1000), false, 'an expired record cannot be touched back to life')
+  assert.strictEqual(await store.get('s1'), undefined, 'gone once its ttl passed')
+  assert.strictEqual(await store.touch('s1', 1000), false, 'an expired record cannot be touched back to life')
 })
 
 test('MemorySessionStore: touch slides the expiry forward', async (t) => {
@@ -31,21 +32,21 @@ test('MemorySessionStore: touch slides the expiry forward', async (t) => {
   const store = new MemorySessionStore()
   await store.create(sessionRecord('s1'), 1000)
   t.mock.timers.tick(600)
-  t.assert.strictEqual(await store.touch('s1', 1000), true)
+  assert.strictEqual(await store.touch('s1', 1000), true)
   t.mock.timers.tick(900) // 1500 after creation, 900 after the touch
-  t.assert.ok(await store.get('s1'), 'live past the original expiry')
+  assert.ok(await store.get('s1'), 'live past the original expiry')
   t.mock.timers.tick(101) // 1001 after the touch
-  t.assert.strictEqual(await store.get('s1'), undefined)
-  t.assert.strictEqual(await store.touch('nope', 1000), false, 'touching an unknown record is false')
+  assert.strictEqual(await store.get('s1'), undefined)
+  assert.strictEqual(await store.touch('nope', 1000), false, 'touching an unknown record is false')
 })
 
 test('MemorySessionStore: touch uses the ttl it is given', async (t) => {
   clock(t)
   const store = new MemorySessionStore()
   await store.create(sessionRecord('s1'), 1000)
-  t.assert.strictEqual(await store.touch('s1', 5000), true)
+  assert.strictEqual(await store.touch('s1', 5000), true)
   t.mock.timers.tick(4000)
-  t.assert.ok(await store.get('s1'))
+  assert.ok(await store.get('s1'))
 })
 
 test('MemorySessionStore: update changes logLevel and subscriptions, nothing else', async (t) => {
@@ -54,10 +55,10 @@ test('MemorySessionStore: update changes logLevel and subscriptions, nothing els
   await store.create(sessionRecord('s1'), 1000)
   await store.update('s1', { logLevel: 'warning' })
   await store.update('s1', { subscriptions: ['file:///a', 'file:///b'] })
-  t.assert.deepStrictEqual(await store.get('s1'),
+  assert.deepStrictEqual(await store.get('s1'),
     sessionRecord('s1', { logLevel: 'warning', subscriptions: ['file:///a', 'file:///b'] }))
   await store.update('nope', { logLevel: 'debug' })
-  t.assert.strictEqual(await store.get('nope'), undefined, 'update does not create a record')
+  assert.strictEqual(await store.get('nope'), undefined, 'update does not create a record')
 })
 
 test('MemorySessionStore: update does not revive an expired record', async (t) => {
@@ -66,7 +67,7 @@ test('MemorySessionStore: update does not revive an expired record', async (t) =
   await store.create(sessionRecord('s1'), 1000)
   t.mock.timers.tick(1001)
   await store.update('s1', { logLevel: 'debug' })
-  t.assert.strictEqual(await store.get('s1'), undefined)
+  assert.strictEqual(await store.get('s1'), undefined)
 })
 
 test('MemorySessionStore: delete removes the record, false when there was none', async (t) => {
@@ -74,25 +75,25 @@ test('MemorySessionStore: delete removes the record, false when there was none',
   const store = new MemorySessionStore()
   await store.create(sessionRecord('s1'), 1000)
   await store.create(sessionRecord('s2'), 1000)
-  t.assert.strictEqual(await store.delete('s1'), true)
-  t.assert.strictEqual(await store.get('s1'), undefined)
-  t.assert.ok(await store.get('s2'), 'other records are untouched')
-  t.assert.strictEqual(await store.delete('s1'), false)
-  t.assert.strictEqual(await store.delete('never'), false)
+  assert.strictEqual(await store.delete('s1'), true)
+  assert.strictEqual(await store.get('s1'), undefined)
+  assert.ok(await store.get('s2'), 'other records are untouched')
+  assert.strictEqual(await store.delete('s1'), false)
+  assert.strictEqual(await store.delete('never'), false)
 })
 
 test('MemorySessionStore: count follows create and delete', async (t) => {
   clock(t)
   const store = new MemorySessionStore()
-  t.assert.strictEqual(await store.count(), 0)
+  assert.strictEqual(await store.count(), 0)
   await store.create(sessionRecord('s1'), 1000)
   await store.create(sessionRecord('s2'), 1000)
   await store.create(sessionRecord('s3'), 1000)
-  t.assert.strictEqual(await store.count(), 3)
+  assert.strictEqual(await store.count(), 3)
   await store.delete('s2')
-  t.assert.strictEqual(await store.count(), 2)
+  assert.strictEqual(await store.count(), 2)
   await store.close()
-  t.assert.strictEqual(await store.count(), 0, 'close forgets everything')
+  assert.strictEqual(await store.count(), 0, 'close forgets everything')
 })
 
 // SessionStore.count is documented as "Live records, for the cap on sessions": a record that
@@ -102,9 +103,9 @@ test('MemorySessionStore: count counts live records only, not expired ones', asy
   const store = new MemorySessionStore()
   await store.create(sessionRecord('short'), 1000)
   await store.create(sessionRecord('long'), 5000)
-  t.assert.strictEqual(await store.count(), 2)
+  assert.strictEqual(await store.count(), 2)
   t.mock.timers.tick(2000)
-  t.assert.strictEqual(await store.count(), 1, 'the expired record is not live')
+  assert.strictEqual(await store.count(), 1, 'the expired record is not live')
   t.mock.timers.tick(4000)
-  t.assert.strictEqual(await store.count(), 0)
+  assert.strictEqual(await store.count(), 0)
 })

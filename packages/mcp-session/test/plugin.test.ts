@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import Fastify, { type FastifyInstance } from 'fastify'
 import mcpSession, {
@@ -20,23 +21,23 @@ async function build (t: TestContext, options: McpSessionOptions = {}): Promise<
 
 test('plugin: decorates app.mcpSessions, with the default settings', async (t) => {
   const app = await build(t)
-  t.assert.ok(app.mcpSessions instanceof McpSessions)
-  t.assert.deepStrictEqual(app.mcpSessions.settings, {
+  assert.ok(app.mcpSessions instanceof McpSessions)
+  assert.deepStrictEqual(app.mcpSessions.settings, {
     ttlMs: 30 * 60_000,
     maxSessions: 100_000,
     maxEventsPerSession: 1000,
     retryMs: 1000
   })
-  t.assert.ok(app.mcpSessions.store instanceof MemorySessionStore)
-  t.assert.ok(app.mcpSessions.eventLog instanceof MemoryEventLog)
-  t.assert.ok(app.mcpSessions.bus instanceof MemoryMessageBus)
+  assert.ok(app.mcpSessions.store instanceof MemorySessionStore)
+  assert.ok(app.mcpSessions.eventLog instanceof MemoryEventLog)
+  assert.ok(app.mcpSessions.bus instanceof MemoryMessageBus)
   const session = await app.mcpSessions.create(NEW_SESSION)
-  t.assert.strictEqual(await app.mcpSessions.get(session.id), session)
+  assert.strictEqual(await app.mcpSessions.get(session.id), session)
 })
 
 test('plugin: registers under its name', async (t) => {
   const app = await build(t)
-  t.assert.strictEqual(app.hasPlugin('@mcp-fastify/mcp-session'), true)
+  assert.strictEqual(app.hasPlugin('@mcp-fastify/mcp-session'), true)
 })
 
 test('plugin: options and services are used', async (t) => {
@@ -44,13 +45,13 @@ test('plugin: options and services are used', async (t) => {
   const eventLog = new MemoryEventLog()
   const bus = new MemoryMessageBus()
   const app = await build(t, { ttlMs: 5000, maxSessions: 3, retryMs: 0, reapIntervalMs: 250, store, eventLog, bus })
-  t.assert.deepStrictEqual(app.mcpSessions.settings,
+  assert.deepStrictEqual(app.mcpSessions.settings,
     { ttlMs: 5000, maxSessions: 3, maxEventsPerSession: 1000, retryMs: 0, reapIntervalMs: 250 })
-  t.assert.strictEqual(app.mcpSessions.store, store)
-  t.assert.strictEqual(app.mcpSessions.eventLog, eventLog)
-  t.assert.strictEqual(app.mcpSessions.bus, bus)
+  assert.strictEqual(app.mcpSessions.store, store)
+  assert.strictEqual(app.mcpSessions.eventLog, eventLog)
+  assert.strictEqual(app.mcpSessions.bus, bus)
   const session = await app.mcpSessions.create(NEW_SESSION)
-  t.assert.ok(await store.get(session.id))
+  assert.ok(await store.get(session.id))
 })
 
 test('plugin: maxEventsPerSession bounds the default event log', async (t) => {
@@ -59,7 +60,7 @@ test('plugin: maxEventsPerSession bounds the default event log', async (t) => {
   const standalone = session.openStandalone()
   for (const n of [1, 2, 3]) await standalone.send(notification(n))
   const events = await app.mcpSessions.eventLog.replay(session.id, { streamId: 'get', seq: 0 })
-  t.assert.deepStrictEqual(events.map((event) => event.id), ['get.2', 'get.3'])
+  assert.deepStrictEqual(events.map((event) => event.id), ['get.2', 'get.3'])
 })
 
 test('plugin: bad options make ready() reject with FST_MCP_SESSION_INVALID_OPTIONS', async (t) => {
@@ -75,9 +76,9 @@ test('plugin: bad options make ready() reject with FST_MCP_SESSION_INVALID_OPTIO
   for (const options of bad) {
     const app = Fastify()
     app.register(mcpSession, options as McpSessionOptions)
-    await t.assert.rejects(async () => { await app.ready() }, (error: Error & { code: string }) => {
-      t.assert.strictEqual(error.code, 'FST_MCP_SESSION_INVALID_OPTIONS', JSON.stringify(options))
-      t.assert.ok(error instanceof errorCodes.FST_MCP_SESSION_INVALID_OPTIONS)
+    await assert.rejects(async () => { await app.ready() }, (error: Error & { code: string }) => {
+      assert.strictEqual(error.code, 'FST_MCP_SESSION_INVALID_OPTIONS', JSON.stringify(options))
+      assert.ok(error instanceof errorCodes.FST_MCP_SESSION_INVALID_OPTIONS)
       return true
     })
     await app.close().catch(() => {})
@@ -87,7 +88,7 @@ test('plugin: bad options make ready() reject with FST_MCP_SESSION_INVALID_OPTIO
 test('plugin: the error of a bad option names it', async (t) => {
   const app = Fastify()
   app.register(mcpSession, { ttlMs: 5 })
-  await t.assert.rejects(async () => { await app.ready() }, /ttlMs/)
+  await assert.rejects(async () => { await app.ready() }, /ttlMs/)
   await app.close().catch(() => {})
 })
 
@@ -99,10 +100,10 @@ test('plugin: app.close() stops the reaper', async (t) => {
   let reaps = 0
   app.mcpSessions.reap = async () => { reaps++ }
   t.mock.timers.tick(250)
-  t.assert.strictEqual(reaps, 2, 'the reaper runs while the app is up')
+  assert.strictEqual(reaps, 2, 'the reaper runs while the app is up')
   await app.close()
   t.mock.timers.tick(10_000)
-  t.assert.strictEqual(reaps, 2, 'and no more once it is closed')
+  assert.strictEqual(reaps, 2, 'and no more once it is closed')
 })
 
 test('plugin: app.close() stops listening to the bus', async (t) => {
@@ -119,5 +120,5 @@ test('plugin: app.close() stops listening to the bus', async (t) => {
   other.mcpSessions.broadcast(notification('after'))
   await flush()
   const events = await eventLog.replay(session.id, { streamId: 'get', seq: 0 })
-  t.assert.deepStrictEqual(events.map((event) => event.message), [notification('before')])
+  assert.deepStrictEqual(events.map((event) => event.message), [notification('before')])
 })

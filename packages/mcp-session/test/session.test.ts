@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MemoryEventLog, MemorySessionStore, parseEventId, Session, STANDALONE_STREAM_ID } from '../src/index.ts'
 import { fakeSink, flush, notification, sessionRecord } from './helpers.ts'
@@ -16,23 +17,23 @@ async function makeSession (): Promise<{ session: Session, store: MemorySessionS
 
 test('Session: exposes its record', async (t) => {
   const { session } = await makeSession()
-  t.assert.strictEqual(session.id, 'sess-1')
-  t.assert.strictEqual(session.protocolVersion, '2025-11-25')
-  t.assert.deepStrictEqual(session.clientCapabilities, {})
-  t.assert.deepStrictEqual(session.clientInfo, { name: 'test-client', version: '1.0.0' })
-  t.assert.strictEqual(session.logLevel, undefined)
-  t.assert.strictEqual(session.principal, 'alice')
-  t.assert.strictEqual(session.connected, false)
-  t.assert.strictEqual(session.standalone, undefined)
+  assert.strictEqual(session.id, 'sess-1')
+  assert.strictEqual(session.protocolVersion, '2025-11-25')
+  assert.deepStrictEqual(session.clientCapabilities, {})
+  assert.deepStrictEqual(session.clientInfo, { name: 'test-client', version: '1.0.0' })
+  assert.strictEqual(session.logLevel, undefined)
+  assert.strictEqual(session.principal, 'alice')
+  assert.strictEqual(session.connected, false)
+  assert.strictEqual(session.standalone, undefined)
 })
 
 test('Session: setLogLevel is kept in the store', async (t) => {
   const { session, store } = await makeSession()
   await session.setLogLevel('warning')
-  t.assert.strictEqual(session.logLevel, 'warning')
-  t.assert.strictEqual((await store.get('sess-1'))?.logLevel, 'warning')
+  assert.strictEqual(session.logLevel, 'warning')
+  assert.strictEqual((await store.get('sess-1'))?.logLevel, 'warning')
   await session.setLogLevel('debug')
-  t.assert.strictEqual((await store.get('sess-1'))?.logLevel, 'debug')
+  assert.strictEqual((await store.get('sess-1'))?.logLevel, 'debug')
 })
 
 test('Session: subscribe and unsubscribe are kept in the store', async (t) => {
@@ -40,13 +41,13 @@ test('Session: subscribe and unsubscribe are kept in the store', async (t) => {
   await session.subscribe('file:///a')
   await session.subscribe('file:///b')
   await session.subscribe('file:///a')
-  t.assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///a', 'file:///b'], 'no duplicates')
-  t.assert.strictEqual(session.isSubscribed('file:///a'), true)
+  assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///a', 'file:///b'], 'no duplicates')
+  assert.strictEqual(session.isSubscribed('file:///a'), true)
   await session.unsubscribe('file:///a')
   await session.unsubscribe('file:///never')
-  t.assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///b'])
-  t.assert.strictEqual(session.isSubscribed('file:///a'), false)
-  t.assert.strictEqual(session.isSubscribed('file:///b'), true)
+  assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///b'])
+  assert.strictEqual(session.isSubscribed('file:///a'), false)
+  assert.strictEqual(session.isSubscribed('file:///b'), true)
 })
 
 test('Session: openStream gives each POST stream its own valid id', async (t) => {
@@ -54,19 +55,19 @@ test('Session: openStream gives each POST stream its own valid id', async (t) =>
   const ids = new Set<string>()
   for (let i = 0; i < 200; i++) {
     const stream = session.openStream()
-    t.assert.notStrictEqual(stream.id, STANDALONE_STREAM_ID)
-    t.assert.deepStrictEqual(parseEventId(stream.lastEventId), { streamId: stream.id, seq: 0 }, 'its event ids parse')
+    assert.notStrictEqual(stream.id, STANDALONE_STREAM_ID)
+    assert.deepStrictEqual(parseEventId(stream.lastEventId), { streamId: stream.id, seq: 0 }, 'its event ids parse')
     ids.add(stream.id)
   }
-  t.assert.strictEqual(ids.size, 200)
+  assert.strictEqual(ids.size, 200)
 })
 
 test('Session: openStandalone opens the one standalone stream', async (t) => {
   const { session } = await makeSession()
   const standalone = session.openStandalone()
-  t.assert.strictEqual(standalone.id, STANDALONE_STREAM_ID)
-  t.assert.strictEqual(session.openStandalone(), standalone)
-  t.assert.strictEqual(session.standalone, standalone)
+  assert.strictEqual(standalone.id, STANDALONE_STREAM_ID)
+  assert.strictEqual(session.openStandalone(), standalone)
+  assert.strictEqual(session.standalone, standalone)
 })
 
 test('Session: connected while any of its streams has a sink', async (t) => {
@@ -74,12 +75,12 @@ test('Session: connected while any of its streams has a sink', async (t) => {
   const stream = session.openStream()
   const sink = fakeSink()
   stream.attach(sink)
-  t.assert.strictEqual(session.connected, true)
+  assert.strictEqual(session.connected, true)
   sink.close()
-  t.assert.strictEqual(session.connected, false)
+  assert.strictEqual(session.connected, false)
   const standaloneSink = fakeSink()
   session.openStandalone().attach(standaloneSink)
-  t.assert.strictEqual(session.connected, true)
+  assert.strictEqual(session.connected, true)
 })
 
 test('Session: resume with a standalone id replays its later events, then attaches', async (t) => {
@@ -88,20 +89,20 @@ test('Session: resume with a standalone id replays its later events, then attach
   await standalone.send(notification(1))
   await standalone.send(notification(2))
   const sink = fakeSink()
-  t.assert.strictEqual(await session.resume('get.1', sink), 'resumed')
-  t.assert.deepStrictEqual(sink.writes, [{ id: 'get.2', message: notification(2) }])
-  t.assert.strictEqual(sink.ended, false)
+  assert.strictEqual(await session.resume('get.1', sink), 'resumed')
+  assert.deepStrictEqual(sink.writes, [{ id: 'get.2', message: notification(2) }])
+  assert.strictEqual(sink.ended, false)
   await standalone.send(notification(3))
-  t.assert.deepStrictEqual(sink.ids, ['get.2', 'get.3'], 'then live')
+  assert.deepStrictEqual(sink.ids, ['get.2', 'get.3'], 'then live')
 })
 
 test('Session: resume with a standalone id on a node that never opened it (events in the shared log)', async (t) => {
   const { session, eventLog } = await makeSession()
   await eventLog.append('sess-1', STANDALONE_STREAM_ID, notification('from another node'))
   const sink = fakeSink()
-  t.assert.strictEqual(await session.resume('get.0', sink), 'resumed')
-  t.assert.deepStrictEqual(sink.writes, [{ id: 'get.1', message: notification('from another node') }])
-  t.assert.strictEqual(session.standalone?.connected, true)
+  assert.strictEqual(await session.resume('get.0', sink), 'resumed')
+  assert.deepStrictEqual(sink.writes, [{ id: 'get.1', message: notification('from another node') }])
+  assert.strictEqual(session.standalone?.connected, true)
 })
 
 test('Session: resume with the id of a live POST stream replays, then attaches', async (t) => {
@@ -113,11 +114,11 @@ test('Session: resume with the id of a live POST stream replays, then attaches',
   first.close()
   await stream.send(notification('missed'))
   const sink = fakeSink()
-  t.assert.strictEqual(await session.resume(`${stream.id}.1`, sink), 'resumed')
-  t.assert.deepStrictEqual(sink.writes, [{ id: `${stream.id}.2`, message: notification('missed') }])
+  assert.strictEqual(await session.resume(`${stream.id}.1`, sink), 'resumed')
+  assert.deepStrictEqual(sink.writes, [{ id: `${stream.id}.2`, message: notification('missed') }])
   const response = { jsonrpc: '2.0', id: 1, result: {} } as const
   await stream.complete(response)
-  t.assert.deepStrictEqual(sink.timeline, [`write:${stream.id}.2`, `write:${stream.id}.3`, 'end:undefined'])
+  assert.deepStrictEqual(sink.timeline, [`write:${stream.id}.2`, `write:${stream.id}.3`, 'end:undefined'])
 })
 
 test('Session: resume with the id of a completed stream replays it from the log, then ends', async (t) => {
@@ -127,24 +128,24 @@ test('Session: resume with the id of a completed stream replays it from the log,
   const response = { jsonrpc: '2.0', id: 1, result: {} } as const
   await stream.complete(response)
   const sink = fakeSink()
-  t.assert.strictEqual(await session.resume(`${stream.id}.0`, sink), 'replayed')
-  t.assert.deepStrictEqual(sink.writes, [
+  assert.strictEqual(await session.resume(`${stream.id}.0`, sink), 'replayed')
+  assert.deepStrictEqual(sink.writes, [
     { id: `${stream.id}.1`, message: notification('progress') },
     { id: `${stream.id}.2`, message: response }
   ])
-  t.assert.deepStrictEqual(sink.ends, [undefined])
-  t.assert.strictEqual(session.connected, false)
+  assert.deepStrictEqual(sink.ends, [undefined])
+  assert.strictEqual(session.connected, false)
 })
 
 test('Session: resume with an id that is not ours is invalid and touches nothing', async (t) => {
   const { session } = await makeSession()
   for (const id of ['', 'get', 'nonsense', 'get.x', 'get.-1', '../get.1', 'a.b.1']) {
     const sink = fakeSink()
-    t.assert.strictEqual(await session.resume(id, sink), 'invalid', JSON.stringify(id))
-    t.assert.deepStrictEqual(sink.timeline, [])
+    assert.strictEqual(await session.resume(id, sink), 'invalid', JSON.stringify(id))
+    assert.deepStrictEqual(sink.timeline, [])
   }
-  t.assert.strictEqual(session.standalone, undefined)
-  t.assert.strictEqual(session.connected, false)
+  assert.strictEqual(session.standalone, undefined)
+  assert.strictEqual(session.connected, false)
 })
 
 test('Session: close ends every connection, and its streams log and send nothing more', async (t) => {
@@ -158,12 +159,12 @@ test('Session: close ends every connection, and its streams log and send nothing
   post.attach(postSink)
   session.close()
   await flush()
-  t.assert.deepStrictEqual(standaloneSink.ends, [undefined])
-  t.assert.deepStrictEqual(postSink.ends, [undefined])
-  t.assert.strictEqual(session.connected, false)
+  assert.deepStrictEqual(standaloneSink.ends, [undefined])
+  assert.deepStrictEqual(postSink.ends, [undefined])
+  assert.strictEqual(session.connected, false)
   await post.send({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'late' } })
   await standalone.send({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' })
-  t.assert.deepStrictEqual(await log.replay(session.id, { streamId: post.id, seq: 0 }), [])
-  t.assert.deepStrictEqual(await log.replay(session.id, { streamId: standalone.id, seq: 0 }), [])
-  t.assert.strictEqual(postSink.writes.length, 0)
+  assert.deepStrictEqual(await log.replay(session.id, { streamId: post.id, seq: 0 }), [])
+  assert.deepStrictEqual(await log.replay(session.id, { streamId: standalone.id, seq: 0 }), [])
+  assert.strictEqual(postSink.writes.length, 0)
 })

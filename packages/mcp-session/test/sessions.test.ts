@@ -20,13 +20,13 @@ test('McpSessions: create gives unique ids and stores the record', async (t) => 
   const sessions = await startSessions(t)
   const ids = new Set<string>()
   for (let i = 0; i < 20; i++) ids.add((await sessions.create(NEW_SESSION)).id)
-  t.assert.strictEqual(ids.size, 20)
-  t.assert.strictEqual(sessions.size, 20)
-  t.assert.strictEqual(await sessions.store.count(), 20)
+  assert.strictEqual(ids.size, 20)
+  assert.strictEqual(sessions.size, 20)
+  assert.strictEqual(await sessions.store.count(), 20)
 
   const session = await sessions.create({ ...NEW_SESSION, principal: 'alice' })
-  t.assert.match(session.id, /^[0-9a-f-]{36}$/, 'a UUID: visible ASCII, as Mcp-Session-Id requires')
-  t.assert.deepStrictEqual(await sessions.store.get(session.id), {
+  assert.match(session.id, /^[0-9a-f-]{36}$/, 'a UUID: visible ASCII, as Mcp-Session-Id requires')
+  assert.deepStrictEqual(await sessions.store.get(session.id), {
     id: session.id,
     protocolVersion: '2025-11-25',
     clientCapabilities: { roots: { listChanged: true } },
@@ -36,7 +36,7 @@ test('McpSessions: create gives unique ids and stores the record', async (t) => 
     principal: 'alice',
     createdAt: START
   })
-  t.assert.strictEqual(session.principal, 'alice')
+  assert.strictEqual(session.principal, 'alice')
 })
 
 test('McpSessions: get returns the held session and slides its expiry', async (t) => {
@@ -44,21 +44,21 @@ test('McpSessions: get returns the held session and slides its expiry', async (t
   const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 })
   const session = await sessions.create(NEW_SESSION)
   t.mock.timers.setTime(START + 900)
-  t.assert.strictEqual(await sessions.get(session.id), session)
-  t.assert.strictEqual(session.lastSeen, START + 900)
+  assert.strictEqual(await sessions.get(session.id), session)
+  assert.strictEqual(session.lastSeen, START + 900)
   t.mock.timers.setTime(START + 1800) // past the expiry of creation, within the one of the get
-  t.assert.ok(await sessions.store.get(session.id), 'the record was touched by get')
+  assert.ok(await sessions.store.get(session.id), 'the record was touched by get')
   t.mock.timers.setTime(START + 1901)
-  t.assert.strictEqual(await sessions.store.get(session.id), undefined)
+  assert.strictEqual(await sessions.store.get(session.id), undefined)
 })
 
 test('McpSessions: get of an unknown id is undefined', async (t) => {
   clock(t)
   const sessions = await startSessions(t)
   await sessions.create(NEW_SESSION)
-  t.assert.strictEqual(await sessions.get('nope'), undefined)
-  t.assert.strictEqual(await sessions.get(''), undefined)
-  t.assert.strictEqual(sessions.size, 1)
+  assert.strictEqual(await sessions.get('nope'), undefined)
+  assert.strictEqual(await sessions.get(''), undefined)
+  assert.strictEqual(sessions.size, 1)
 })
 
 test('McpSessions: get of a held session whose record expired ends it, its events with it', async (t) => {
@@ -69,10 +69,10 @@ test('McpSessions: get of a held session whose record expired ends it, its event
   const session = await sessions.create(NEW_SESSION)
   await session.openStandalone().send(notification(1))
   t.mock.timers.setTime(START + 1001)
-  t.assert.strictEqual(await sessions.get(session.id), undefined)
-  t.assert.deepStrictEqual(ended, [session.id])
-  t.assert.strictEqual(sessions.size, 0)
-  t.assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [], 'an ended session\'s events are dropped')
+  assert.strictEqual(await sessions.get(session.id), undefined)
+  assert.deepStrictEqual(ended, [session.id])
+  assert.strictEqual(sessions.size, 0)
+  assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [], 'an ended session\'s events are dropped')
 })
 
 test('McpSessions: delete ends the session here: connections, events, record, onEnd', async (t) => {
@@ -91,21 +91,21 @@ test('McpSessions: delete ends the session here: connections, events, record, on
   await post.send(notification(2))
   await other.openStandalone().send(notification('other'))
 
-  t.assert.strictEqual(await sessions.delete(session.id), true)
+  assert.strictEqual(await sessions.delete(session.id), true)
   await flush()
-  t.assert.strictEqual(standaloneSink.ended, true)
-  t.assert.strictEqual(postSink.ended, true)
-  t.assert.deepStrictEqual(ended, [session.id])
-  t.assert.strictEqual(await sessions.store.get(session.id), undefined)
-  t.assert.strictEqual(await sessions.get(session.id), undefined)
-  t.assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [])
-  t.assert.deepStrictEqual(await sessions.eventLog.replay(session.id, { streamId: post.id, seq: 0 }), [])
-  t.assert.deepStrictEqual(await standaloneEvents(sessions, other.id), ['get.1'], 'other sessions keep theirs')
-  t.assert.strictEqual(sessions.size, 1)
+  assert.strictEqual(standaloneSink.ended, true)
+  assert.strictEqual(postSink.ended, true)
+  assert.deepStrictEqual(ended, [session.id])
+  assert.strictEqual(await sessions.store.get(session.id), undefined)
+  assert.strictEqual(await sessions.get(session.id), undefined)
+  assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [])
+  assert.deepStrictEqual(await sessions.eventLog.replay(session.id, { streamId: post.id, seq: 0 }), [])
+  assert.deepStrictEqual(await standaloneEvents(sessions, other.id), ['get.1'], 'other sessions keep theirs')
+  assert.strictEqual(sessions.size, 1)
 
-  t.assert.strictEqual(await sessions.delete(session.id), false, 'already gone')
-  t.assert.strictEqual(await sessions.delete('never'), false)
-  t.assert.deepStrictEqual(ended, [session.id], 'onEnd runs once')
+  assert.strictEqual(await sessions.delete(session.id), false, 'already gone')
+  assert.strictEqual(await sessions.delete('never'), false)
+  assert.deepStrictEqual(ended, [session.id], 'onEnd runs once')
 })
 
 test('McpSessions: onEnd returns the way to stop listening', async (t) => {
@@ -118,7 +118,7 @@ test('McpSessions: onEnd returns the way to stop listening', async (t) => {
   await sessions.delete(first.id)
   stop()
   await sessions.delete(second.id)
-  t.assert.deepStrictEqual(ended, [first.id])
+  assert.deepStrictEqual(ended, [first.id])
 })
 
 test('McpSessions: past maxSessions create fails with FST_MCP_SESSION_LIMIT (503)', async (t) => {
@@ -126,17 +126,17 @@ test('McpSessions: past maxSessions create fails with FST_MCP_SESSION_LIMIT (503
   const sessions = await startSessions(t, { maxSessions: 2 })
   const first = await sessions.create(NEW_SESSION)
   await sessions.create(NEW_SESSION)
-  await t.assert.rejects(sessions.create(NEW_SESSION), (error: Error & { code: string, statusCode: number }) => {
-    t.assert.ok(error instanceof errorCodes.FST_MCP_SESSION_LIMIT)
-    t.assert.strictEqual(error.code, 'FST_MCP_SESSION_LIMIT')
-    t.assert.strictEqual(error.statusCode, 503)
-    t.assert.match(error.message, /2/)
+  await assert.rejects(sessions.create(NEW_SESSION), (error: Error & { code: string, statusCode: number }) => {
+    assert.ok(error instanceof errorCodes.FST_MCP_SESSION_LIMIT)
+    assert.strictEqual(error.code, 'FST_MCP_SESSION_LIMIT')
+    assert.strictEqual(error.statusCode, 503)
+    assert.match(error.message, /2/)
     return true
   })
-  t.assert.strictEqual(sessions.size, 2)
-  t.assert.strictEqual(await sessions.store.count(), 2, 'nothing was stored')
+  assert.strictEqual(sessions.size, 2)
+  assert.strictEqual(await sessions.store.count(), 2, 'nothing was stored')
   await sessions.delete(first.id)
-  t.assert.ok(await sessions.create(NEW_SESSION), 'room again once one ended')
+  assert.ok(await sessions.create(NEW_SESSION), 'room again once one ended')
 })
 
 test('McpSessions: sessions that expired no longer count against maxSessions', async (t) => {
@@ -146,9 +146,9 @@ test('McpSessions: sessions that expired no longer count against maxSessions', a
   const a = new McpSessions(resolveSettings({ ttlMs: 1000, maxSessions: 1 }), services)
   await a.create(NEW_SESSION)
   const b = await startSessions(t, { ttlMs: 1000, maxSessions: 1, reapIntervalMs: 3_600_000 }, services)
-  await t.assert.rejects(b.create(NEW_SESSION), { code: 'FST_MCP_SESSION_LIMIT' })
+  await assert.rejects(b.create(NEW_SESSION), { code: 'FST_MCP_SESSION_LIMIT' })
   t.mock.timers.setTime(START + 5000)
-  t.assert.ok(await b.create(NEW_SESSION), 'the expired session is not live any more')
+  assert.ok(await b.create(NEW_SESSION), 'the expired session is not live any more')
 })
 
 test('McpSessions: the reaper ends a session idle for ttlMs', async (t) => {
@@ -161,15 +161,15 @@ test('McpSessions: the reaper ends a session idle for ttlMs', async (t) => {
   await advance(t, 500)
   const used = await sessions.create(NEW_SESSION)
   await advance(t, 600) // idle: 1100 since created; used: 600
-  t.assert.deepStrictEqual(ended, [idle.id])
-  t.assert.strictEqual(await sessions.store.get(idle.id), undefined)
-  t.assert.deepStrictEqual(await standaloneEvents(sessions, idle.id), [])
-  t.assert.strictEqual(sessions.size, 1)
-  t.assert.strictEqual(await sessions.store.count(), 1)
+  assert.deepStrictEqual(ended, [idle.id])
+  assert.strictEqual(await sessions.store.get(idle.id), undefined)
+  assert.deepStrictEqual(await standaloneEvents(sessions, idle.id), [])
+  assert.strictEqual(sessions.size, 1)
+  assert.strictEqual(await sessions.store.count(), 1)
   await advance(t, 500)
-  t.assert.deepStrictEqual(ended, [idle.id, used.id])
-  t.assert.strictEqual(sessions.size, 0)
-  t.assert.strictEqual(await sessions.store.count(), 0, 'the store is empty')
+  assert.deepStrictEqual(ended, [idle.id, used.id])
+  assert.strictEqual(sessions.size, 0)
+  assert.strictEqual(await sessions.store.count(), 0, 'the store is empty')
 })
 
 test('McpSessions: the reaper runs every reapIntervalMs, by default a tenth of ttlMs, at most a minute', async (t) => {
@@ -182,9 +182,9 @@ test('McpSessions: the reaper runs every reapIntervalMs, by default a tenth of t
   custom.reap = async () => { calls.custom++ }
   capped.reap = async () => { calls.capped++ }
   t.mock.timers.tick(1000)
-  t.assert.deepStrictEqual(calls, { byDefault: 5, custom: 3, capped: 0 })
+  assert.deepStrictEqual(calls, { byDefault: 5, custom: 3, capped: 0 })
   t.mock.timers.tick(119_000)
-  t.assert.deepStrictEqual(calls.capped, 2)
+  assert.deepStrictEqual(calls.capped, 2)
 })
 
 test('McpSessions: reaps that overlap (a slow store) end a session once', async (t) => {
@@ -195,7 +195,7 @@ test('McpSessions: reaps that overlap (a slow store) end a session once', async 
   const session = await sessions.create(NEW_SESSION)
   t.mock.timers.setTime(START + 2000)
   await Promise.all([sessions.reap(), sessions.reap()])
-  t.assert.deepStrictEqual(ended, [session.id])
+  assert.deepStrictEqual(ended, [session.id])
 })
 
 test('McpSessions: the reaper keeps a session with a connected stream, however long', async (t) => {
@@ -207,10 +207,10 @@ test('McpSessions: the reaper keeps a session with a connected stream, however l
   const sink = fakeSink()
   session.openStandalone().attach(sink)
   await advance(t, 5000)
-  t.assert.deepStrictEqual(ended, [])
-  t.assert.strictEqual(sink.ended, false)
-  t.assert.strictEqual(sessions.size, 1)
-  t.assert.ok(await sessions.store.get(session.id), 'its record was kept alive')
+  assert.deepStrictEqual(ended, [])
+  assert.strictEqual(sink.ended, false)
+  assert.strictEqual(sessions.size, 1)
+  assert.ok(await sessions.store.get(session.id), 'its record was kept alive')
 })
 
 test('McpSessions: a session whose connection closed ends ttlMs after, not before', async (t) => {
@@ -225,12 +225,12 @@ test('McpSessions: a session whose connection closed ends ttlMs after, not befor
   await advance(t, 5000)
   sink.close()
   await advance(t, 500)
-  t.assert.strictEqual(sessions.size, 1, 'in use until 500 ms ago: still held')
-  t.assert.strictEqual(await sessions.get(session.id), session, 'still the same session, streams and all')
+  assert.strictEqual(sessions.size, 1, 'in use until 500 ms ago: still held')
+  assert.strictEqual(await sessions.get(session.id), session, 'still the same session, streams and all')
   await advance(t, 1200)
-  t.assert.deepStrictEqual(ended, [session.id], 'ended once idle for ttlMs')
-  t.assert.strictEqual(await sessions.store.count(), 0)
-  t.assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [])
+  assert.deepStrictEqual(ended, [session.id], 'ended once idle for ttlMs')
+  assert.strictEqual(await sessions.store.count(), 0)
+  assert.deepStrictEqual(await standaloneEvents(sessions, session.id), [])
 })
 
 test('McpSessions: the reaper only forgets a session another node keeps using', async (t) => {
@@ -243,12 +243,12 @@ test('McpSessions: the reaper only forgets a session another node keeps using', 
   const session = await a.create(NEW_SESSION)
   for (let i = 0; i < 6; i++) {
     await advance(t, 250)
-    t.assert.ok(await b.get(session.id), 'the client goes on with node B')
+    assert.ok(await b.get(session.id), 'the client goes on with node B')
   }
-  t.assert.strictEqual(a.size, 0, 'A let go of it')
-  t.assert.deepStrictEqual(endedOnA, [], 'without ending it')
-  t.assert.ok(await a.store.get(session.id))
-  t.assert.ok(await a.get(session.id), 'A takes it up again when asked')
+  assert.strictEqual(a.size, 0, 'A let go of it')
+  assert.deepStrictEqual(endedOnA, [], 'without ending it')
+  assert.ok(await a.store.get(session.id))
+  assert.ok(await a.get(session.id), 'A takes it up again when asked')
 })
 
 test('McpSessions: broadcast reaches every standalone stream; with a uri, only subscribers', async (t) => {
@@ -274,11 +274,11 @@ test('McpSessions: broadcast reaches every standalone stream; with a uri, only s
   sessions.broadcast(notification('b'), 'file:///b')
   await flush()
 
-  t.assert.deepStrictEqual(plainSink.writes, [{ id: 'get.1', message: listChanged }])
-  t.assert.deepStrictEqual(subscriberSink.writes, [{ id: 'get.1', message: listChanged }, { id: 'get.2', message: updated }])
-  t.assert.deepStrictEqual(postSink.writes, [], 'a POST stream is not for notifications outside requests')
-  t.assert.deepStrictEqual(await standaloneEvents(sessions, unconnected.id), ['get.1'], 'logged for when the client reconnects')
-  t.assert.strictEqual(postOnly.standalone, undefined, 'no standalone stream is opened by a broadcast')
+  assert.deepStrictEqual(plainSink.writes, [{ id: 'get.1', message: listChanged }])
+  assert.deepStrictEqual(subscriberSink.writes, [{ id: 'get.1', message: listChanged }, { id: 'get.2', message: updated }])
+  assert.deepStrictEqual(postSink.writes, [], 'a POST stream is not for notifications outside requests')
+  assert.deepStrictEqual(await standaloneEvents(sessions, unconnected.id), ['get.1'], 'logged for when the client reconnects')
+  assert.strictEqual(postOnly.standalone, undefined, 'no standalone stream is opened by a broadcast')
 })
 
 test('McpSessions: two nodes on one store find each other\'s sessions', async (t) => {
@@ -291,15 +291,15 @@ test('McpSessions: two nodes on one store find each other\'s sessions', async (t
   await created.subscribe('file:///a')
   const found = await b.get(created.id)
   assert.ok(found, 'B finds it in the store')
-  t.assert.notStrictEqual(found, created, 'B holds its own Session')
-  t.assert.strictEqual(found.id, created.id)
-  t.assert.strictEqual(found.protocolVersion, '2025-11-25')
-  t.assert.deepStrictEqual(found.clientInfo, NEW_SESSION.clientInfo)
-  t.assert.strictEqual(found.principal, 'alice')
-  t.assert.strictEqual(found.logLevel, 'error')
-  t.assert.strictEqual(found.isSubscribed('file:///a'), true)
-  t.assert.strictEqual(b.size, 1)
-  t.assert.strictEqual(await b.get(created.id), found, 'then held by B')
+  assert.notStrictEqual(found, created, 'B holds its own Session')
+  assert.strictEqual(found.id, created.id)
+  assert.strictEqual(found.protocolVersion, '2025-11-25')
+  assert.deepStrictEqual(found.clientInfo, NEW_SESSION.clientInfo)
+  assert.strictEqual(found.principal, 'alice')
+  assert.strictEqual(found.logLevel, 'error')
+  assert.strictEqual(found.isSubscribed('file:///a'), true)
+  assert.strictEqual(b.size, 1)
+  assert.strictEqual(await b.get(created.id), found, 'then held by B')
 })
 
 test('McpSessions: a session taken up from the store has its expiry slid too', async (t) => {
@@ -309,9 +309,9 @@ test('McpSessions: a session taken up from the store has its expiry slid too', a
   const b = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, services)
   const created = await a.create(NEW_SESSION)
   t.mock.timers.setTime(START + 900)
-  t.assert.ok(await b.get(created.id))
+  assert.ok(await b.get(created.id))
   t.mock.timers.setTime(START + 1800)
-  t.assert.ok(await services.store.get(created.id), 'touched when B took it up')
+  assert.ok(await services.store.get(created.id), 'touched when B took it up')
 })
 
 test('McpSessions: a broadcast on one node reaches the other node\'s sessions exactly once', async (t) => {
@@ -333,16 +333,16 @@ test('McpSessions: a broadcast on one node reaches the other node\'s sessions ex
   const listChanged = notification('tools', 'notifications/tools/list_changed')
   a.broadcast(listChanged)
   await flush()
-  t.assert.deepStrictEqual(sinkA.writes, [{ id: 'get.1', message: listChanged }])
-  t.assert.deepStrictEqual(sinkB.writes, [{ id: 'get.1', message: listChanged }])
-  t.assert.deepStrictEqual(sinkSubscribed.writes, [{ id: 'get.1', message: listChanged }])
+  assert.deepStrictEqual(sinkA.writes, [{ id: 'get.1', message: listChanged }])
+  assert.deepStrictEqual(sinkB.writes, [{ id: 'get.1', message: listChanged }])
+  assert.deepStrictEqual(sinkSubscribed.writes, [{ id: 'get.1', message: listChanged }])
 
   const updated = { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'file:///a' } } as const
   a.broadcast(updated, 'file:///a')
   await flush()
-  t.assert.deepStrictEqual(sinkA.ids, ['get.1'])
-  t.assert.deepStrictEqual(sinkB.ids, ['get.1'])
-  t.assert.deepStrictEqual(sinkSubscribed.writes.map((w) => w.message), [listChanged, updated])
+  assert.deepStrictEqual(sinkA.ids, ['get.1'])
+  assert.deepStrictEqual(sinkB.ids, ['get.1'])
+  assert.deepStrictEqual(sinkSubscribed.writes.map((w) => w.message), [listChanged, updated])
 })
 
 test('McpSessions: a session deleted on one node ends on the other at its next use', async (t) => {
@@ -356,12 +356,12 @@ test('McpSessions: a session deleted on one node ends on the other at its next u
   const onB = await b.get(session.id)
   const sink = fakeSink()
   onB?.openStandalone().attach(sink)
-  t.assert.strictEqual(await a.delete(session.id), true)
-  t.assert.strictEqual(await b.get(session.id), undefined)
+  assert.strictEqual(await a.delete(session.id), true)
+  assert.strictEqual(await b.get(session.id), undefined)
   await flush()
-  t.assert.deepStrictEqual(endedOnB, [session.id])
-  t.assert.strictEqual(sink.ended, true)
-  t.assert.strictEqual(b.size, 0)
+  assert.deepStrictEqual(endedOnB, [session.id])
+  assert.strictEqual(sink.ended, true)
+  assert.strictEqual(b.size, 0)
 })
 
 test('McpSessions: deleting a session held on another node ends it here too (onEnd)', async (t) => {
@@ -373,10 +373,10 @@ test('McpSessions: deleting a session held on another node ends it here too (onE
   c.onEnd((id) => endedOnC.push(id))
   const session = await a.create(NEW_SESSION)
   await session.openStandalone().send(notification(1))
-  t.assert.strictEqual(await c.delete(session.id), true)
-  t.assert.deepStrictEqual(endedOnC, [session.id])
-  t.assert.strictEqual(await services.store.get(session.id), undefined)
-  t.assert.deepStrictEqual(await standaloneEvents(c, session.id), [], 'its events are dropped')
+  assert.strictEqual(await c.delete(session.id), true)
+  assert.deepStrictEqual(endedOnC, [session.id])
+  assert.strictEqual(await services.store.get(session.id), undefined)
+  assert.deepStrictEqual(await standaloneEvents(c, session.id), [], 'its events are dropped')
 })
 
 test('McpSessions: close stops listening to the other nodes', async (t) => {
@@ -389,5 +389,5 @@ test('McpSessions: close stops listening to the other nodes', async (t) => {
   await b.close()
   a.broadcast(notification(1))
   await flush()
-  t.assert.deepStrictEqual(await standaloneEvents(b, onB.id), [])
+  assert.deepStrictEqual(await standaloneEvents(b, onB.id), [])
 })

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Stream } from '../src/index.ts'
 import { ControlledEventLog, deferred, fakeSink, flush, notification } from './helpers.ts'
@@ -15,14 +16,14 @@ test('Stream: send logs the message, then writes it to the attached sink', async
   const { stream, log } = makeStream(new ControlledEventLog(timeline))
   const sink = fakeSink({ timeline })
   stream.attach(sink)
-  t.assert.strictEqual(stream.connected, true)
-  t.assert.strictEqual(stream.lastEventId, 's.0', 'the priming id before anything was sent')
+  assert.strictEqual(stream.connected, true)
+  assert.strictEqual(stream.lastEventId, 's.0', 'the priming id before anything was sent')
   await stream.send(notification(1))
   await stream.send(notification(2))
-  t.assert.deepStrictEqual(timeline, ['log:s.1', 'write:s.1', 'log:s.2', 'write:s.2'])
-  t.assert.deepStrictEqual(sink.writes, [{ id: 's.1', message: notification(1) }, { id: 's.2', message: notification(2) }])
-  t.assert.strictEqual(stream.lastEventId, 's.2')
-  t.assert.deepStrictEqual(await log.replay(SESSION, { streamId: 's', seq: 0 }),
+  assert.deepStrictEqual(timeline, ['log:s.1', 'write:s.1', 'log:s.2', 'write:s.2'])
+  assert.deepStrictEqual(sink.writes, [{ id: 's.1', message: notification(1) }, { id: 's.2', message: notification(2) }])
+  assert.strictEqual(stream.lastEventId, 's.2')
+  assert.deepStrictEqual(await log.replay(SESSION, { streamId: 's', seq: 0 }),
     [{ id: 's.1', message: notification(1) }, { id: 's.2', message: notification(2) }])
 })
 
@@ -34,12 +35,12 @@ test('Stream: concurrent sends are logged and written one at a time, in call ord
   const { stream } = makeStream(log)
   const sink = fakeSink({
     timeline,
-    onWrite: (id) => t.assert.ok(log.appended.includes(id), `${id} is logged before it is written`)
+    onWrite: (id) => assert.ok(log.appended.includes(id), `${id} is logged before it is written`)
   })
   stream.attach(sink)
   await Promise.all([0, 1, 2, 3, 4].map((n) => stream.send(notification(n))))
-  t.assert.deepStrictEqual(sink.writes, [0, 1, 2, 3, 4].map((n) => ({ id: `s.${n + 1}`, message: notification(n) })))
-  t.assert.deepStrictEqual(timeline, [1, 2, 3, 4, 5].flatMap((n) => [`log:s.${n}`, `write:s.${n}`]))
+  assert.deepStrictEqual(sink.writes, [0, 1, 2, 3, 4].map((n) => ({ id: `s.${n + 1}`, message: notification(n) })))
+  assert.deepStrictEqual(timeline, [1, 2, 3, 4, 5].flatMap((n) => [`log:s.${n}`, `write:s.${n}`]))
 })
 
 test('Stream: a failing append rejects that send only; the stream goes on', async (t) => {
@@ -53,9 +54,9 @@ test('Stream: a failing append rejects that send only; the stream goes on', asyn
     if (calls++ === 0) throw new Error('log down')
     return append(...args)
   }
-  await t.assert.rejects(stream.send(notification('lost')), /log down/)
+  await assert.rejects(stream.send(notification('lost')), /log down/)
   await stream.send(notification('next'))
-  t.assert.deepStrictEqual(sink.writes, [{ id: 's.1', message: notification('next') }])
+  assert.deepStrictEqual(sink.writes, [{ id: 's.1', message: notification('next') }])
 })
 
 test('Stream: without a sink messages are logged, and resume replays them then goes on live', async (t) => {
@@ -63,14 +64,14 @@ test('Stream: without a sink messages are logged, and resume replays them then g
   await stream.send(notification(1))
   await stream.send(notification(2))
   await stream.send(notification(3))
-  t.assert.strictEqual(stream.connected, false)
+  assert.strictEqual(stream.connected, false)
   const sink = fakeSink()
   await stream.resume(sink, 's.1')
-  t.assert.deepStrictEqual(sink.writes, [{ id: 's.2', message: notification(2) }, { id: 's.3', message: notification(3) }])
-  t.assert.strictEqual(stream.connected, true, 'the sink is attached after the replay')
-  t.assert.strictEqual(sink.ended, false)
+  assert.deepStrictEqual(sink.writes, [{ id: 's.2', message: notification(2) }, { id: 's.3', message: notification(3) }])
+  assert.strictEqual(stream.connected, true, 'the sink is attached after the replay')
+  assert.strictEqual(sink.ended, false)
   await stream.send(notification(4))
-  t.assert.deepStrictEqual(sink.ids, ['s.2', 's.3', 's.4'])
+  assert.deepStrictEqual(sink.ids, ['s.2', 's.3', 's.4'])
 })
 
 test('Stream: sends made while a resume replays are written after it, none lost or doubled', async (t) => {
@@ -83,13 +84,13 @@ test('Stream: sends made while a resume replays are written after it, none lost 
   const resumed = stream.resume(sink, 's.0')
   const sent = [stream.send(notification(3)), stream.send(notification(4))]
   await flush()
-  t.assert.deepStrictEqual(sink.ids, [], 'nothing is written while the replay is held')
+  assert.deepStrictEqual(sink.ids, [], 'nothing is written while the replay is held')
   replayGate.resolve()
   await Promise.all([resumed, ...sent])
-  t.assert.deepStrictEqual(sink.writes, [1, 2, 3, 4].map((n) => ({ id: `s.${n}`, message: notification(n) })))
+  assert.deepStrictEqual(sink.writes, [1, 2, 3, 4].map((n) => ({ id: `s.${n}`, message: notification(n) })))
   log.replayGate = undefined
   await stream.send(notification(5))
-  t.assert.deepStrictEqual(sink.ids, ['s.1', 's.2', 's.3', 's.4', 's.5'])
+  assert.deepStrictEqual(sink.ids, ['s.1', 's.2', 's.3', 's.4', 's.5'])
 })
 
 test('Stream: a resume that starts while a send is being logged includes that send exactly once', async (t) => {
@@ -103,7 +104,7 @@ test('Stream: a resume that starts while a send is being logged includes that se
   log.appendGate = undefined
   appendGate.resolve()
   await Promise.all([first, resumed, second])
-  t.assert.deepStrictEqual(sink.ids, ['s.1', 's.2'])
+  assert.deepStrictEqual(sink.ids, ['s.1', 's.2'])
 })
 
 test('Stream: resume with a newer sink ends the one attached', async (t) => {
@@ -113,10 +114,10 @@ test('Stream: resume with a newer sink ends the one attached', async (t) => {
   await stream.send(notification(1))
   const sink = fakeSink()
   await stream.resume(sink, 's.0')
-  t.assert.strictEqual(old.ended, true)
+  assert.strictEqual(old.ended, true)
   await stream.send(notification(2))
-  t.assert.deepStrictEqual(old.ids, ['s.1'])
-  t.assert.deepStrictEqual(sink.ids, ['s.1', 's.2'])
+  assert.deepStrictEqual(old.ids, ['s.1'])
+  assert.deepStrictEqual(sink.ids, ['s.1', 's.2'])
 })
 
 test('Stream: attaching a second sink ends the first; the newest gets what follows', async (t) => {
@@ -127,12 +128,12 @@ test('Stream: attaching a second sink ends the first; the newest gets what follo
     stream.attach(first)
     await stream.send(notification(1))
     stream.attach(second)
-    t.assert.deepStrictEqual(first.ends, [undefined], `closeOnEnd=${closeOnEnd}: the first sink is ended`)
-    t.assert.strictEqual(stream.connected, true, `closeOnEnd=${closeOnEnd}: the second stays attached`)
+    assert.deepStrictEqual(first.ends, [undefined], `closeOnEnd=${closeOnEnd}: the first sink is ended`)
+    assert.strictEqual(stream.connected, true, `closeOnEnd=${closeOnEnd}: the second stays attached`)
     await stream.send(notification(2))
-    t.assert.deepStrictEqual(first.ids, ['s.1'])
-    t.assert.deepStrictEqual(second.ids, ['s.2'])
-    t.assert.strictEqual(second.ended, false)
+    assert.deepStrictEqual(first.ids, ['s.1'])
+    assert.deepStrictEqual(second.ids, ['s.2'])
+    assert.strictEqual(second.ended, false)
   }
 })
 
@@ -141,9 +142,9 @@ test('Stream: attaching the sink already attached does not end it', async (t) =>
   const sink = fakeSink()
   stream.attach(sink)
   stream.attach(sink)
-  t.assert.strictEqual(sink.ended, false)
+  assert.strictEqual(sink.ended, false)
   await stream.send(notification(1))
-  t.assert.deepStrictEqual(sink.ids, ['s.1'], 'written once')
+  assert.deepStrictEqual(sink.ids, ['s.1'], 'written once')
 })
 
 test('Stream: a sink that closes is detached; the stream logs on without it', async (t) => {
@@ -152,10 +153,10 @@ test('Stream: a sink that closes is detached; the stream logs on without it', as
   stream.attach(sink)
   await stream.send(notification(1))
   sink.close()
-  t.assert.strictEqual(stream.connected, false)
+  assert.strictEqual(stream.connected, false)
   await stream.send(notification(2))
-  t.assert.deepStrictEqual(sink.ids, ['s.1'])
-  t.assert.deepStrictEqual((await log.replay(SESSION, { streamId: 's', seq: 1 })).map((e) => e.id), ['s.2'])
+  assert.deepStrictEqual(sink.ids, ['s.1'])
+  assert.deepStrictEqual((await log.replay(SESSION, { streamId: 's', seq: 1 })).map((e) => e.id), ['s.2'])
 })
 
 test('Stream: a replaced sink closing late does not detach the newer one', async (t) => {
@@ -165,9 +166,9 @@ test('Stream: a replaced sink closing late does not detach the newer one', async
   stream.attach(first)
   stream.attach(second)
   first.close()
-  t.assert.strictEqual(stream.connected, true)
+  assert.strictEqual(stream.connected, true)
   await stream.send(notification(1))
-  t.assert.deepStrictEqual(second.ids, ['s.1'])
+  assert.deepStrictEqual(second.ids, ['s.1'])
 })
 
 test('Stream: complete(message) writes it, ends the sink and marks the stream completed', async (t) => {
@@ -175,14 +176,14 @@ test('Stream: complete(message) writes it, ends the sink and marks the stream co
   const sink = fakeSink()
   stream.attach(sink)
   await stream.send(notification(1))
-  t.assert.strictEqual(stream.completed, false)
+  assert.strictEqual(stream.completed, false)
   const response = { jsonrpc: '2.0', id: 7, result: {} } as const
   await stream.complete(response)
-  t.assert.deepStrictEqual(sink.timeline, ['write:s.1', 'write:s.2', 'end:undefined'])
-  t.assert.deepStrictEqual(sink.writes[1], { id: 's.2', message: response })
-  t.assert.strictEqual(stream.completed, true)
-  t.assert.strictEqual(stream.connected, false)
-  t.assert.deepStrictEqual(completed, [stream], 'onComplete is called once, with the stream')
+  assert.deepStrictEqual(sink.timeline, ['write:s.1', 'write:s.2', 'end:undefined'])
+  assert.deepStrictEqual(sink.writes[1], { id: 's.2', message: response })
+  assert.strictEqual(stream.completed, true)
+  assert.strictEqual(stream.connected, false)
+  assert.deepStrictEqual(completed, [stream], 'onComplete is called once, with the stream')
 })
 
 test('Stream: complete() without a message ends the sink after pending sends', async (t) => {
@@ -194,13 +195,13 @@ test('Stream: complete() without a message ends the sink after pending sends', a
   const sent = stream.send(notification(1))
   const done = stream.complete()
   await flush()
-  t.assert.strictEqual(sink.ended, false, 'not before the pending send is written')
-  t.assert.strictEqual(stream.completed, false)
+  assert.strictEqual(sink.ended, false, 'not before the pending send is written')
+  assert.strictEqual(stream.completed, false)
   appendGate.resolve()
   await Promise.all([sent, done])
-  t.assert.deepStrictEqual(sink.timeline, ['write:s.1', 'end:undefined'])
-  t.assert.strictEqual(stream.completed, true)
-  t.assert.strictEqual(completed.length, 1)
+  assert.deepStrictEqual(sink.timeline, ['write:s.1', 'end:undefined'])
+  assert.strictEqual(stream.completed, true)
+  assert.strictEqual(completed.length, 1)
 })
 
 test('Stream: disconnect(retryMs) ends the sink with the retry hint after pending writes', async (t) => {
@@ -212,26 +213,26 @@ test('Stream: disconnect(retryMs) ends the sink with the retry hint after pendin
   const sent = stream.send(notification(1))
   const disconnected = stream.disconnect(500)
   await flush()
-  t.assert.strictEqual(sink.ended, false, 'the pending write comes first')
+  assert.strictEqual(sink.ended, false, 'the pending write comes first')
   log.appendGate = undefined
   appendGate.resolve()
   await Promise.all([sent, disconnected])
-  t.assert.deepStrictEqual(sink.timeline, ['write:s.1', 'end:500'])
-  t.assert.strictEqual(stream.connected, false)
-  t.assert.strictEqual(stream.completed, false, 'the stream itself goes on')
+  assert.deepStrictEqual(sink.timeline, ['write:s.1', 'end:500'])
+  assert.strictEqual(stream.connected, false)
+  assert.strictEqual(stream.completed, false, 'the stream itself goes on')
 
   await stream.send(notification(2))
-  t.assert.deepStrictEqual(sink.ids, ['s.1'], 'nothing is written to the ended sink')
+  assert.deepStrictEqual(sink.ids, ['s.1'], 'nothing is written to the ended sink')
   const again = fakeSink()
   await stream.resume(again, 's.1')
-  t.assert.deepStrictEqual(again.ids, ['s.2'], 'the client resumes with Last-Event-ID')
+  assert.deepStrictEqual(again.ids, ['s.2'], 'the client resumes with Last-Event-ID')
 })
 
 test('Stream: disconnect() without a sink does nothing', async (t) => {
   const { stream } = makeStream()
   await stream.disconnect(100)
   await stream.send(notification(1))
-  t.assert.strictEqual(stream.lastEventId, 's.1')
+  assert.strictEqual(stream.lastEventId, 's.1')
 })
 
 test('Stream: resume of a completed stream replays, then ends the sink', async (t) => {
@@ -241,7 +242,7 @@ test('Stream: resume of a completed stream replays, then ends the sink', async (
   await stream.complete(notification('last'))
   const sink = fakeSink()
   await stream.resume(sink, 's.1')
-  t.assert.deepStrictEqual(sink.timeline, ['write:s.2', 'write:s.3', 'end:undefined'])
-  t.assert.deepStrictEqual(sink.writes[1], { id: 's.3', message: notification('last') })
-  t.assert.strictEqual(stream.connected, false, 'a completed stream does not take the sink')
+  assert.deepStrictEqual(sink.timeline, ['write:s.2', 'write:s.3', 'end:undefined'])
+  assert.deepStrictEqual(sink.writes[1], { id: 's.3', message: notification('last') })
+  assert.strictEqual(stream.connected, false, 'a completed stream does not take the sink')
 })
