@@ -1,11 +1,11 @@
 export * from './schema/index.ts'
-export { McpServer, errorResponse, type McpServerOptions, type ServerNotificationListener } from './server.ts'
+export { McpServer, errorResponse, type McpFilter, type McpServerOptions, type ServerNotificationListener } from './server.ts'
 export { McpContext, type ClientRequestOptions, type McpContextExtra, type RequestChannel } from './context.ts'
 export { statelessSession, type ClientSession } from './session.ts'
 export { readMessage, type InboundMessage } from './messages.ts'
 export { compile, type Validator } from './validation.ts'
 export { UriTemplate } from './uri-template.ts'
-export type { Registration } from './registry.ts'
+export type { McpItemConfig, McpItemKind, Registration } from './registry.ts'
 export type { JsonObjectSchema, ToolDefinition, ToolResult } from './tools.ts'
 export type { ResourceDefinition, ResourceTemplateDefinition } from './resources.ts'
 export type { PromptArguments, PromptDefinition } from './prompts.ts'
@@ -16,3 +16,4 @@ export {
   isSupportedVersion, negotiateVersion, versionFeatures,
   type ProtocolVersion, type VersionFeatures
 } from './versions.ts'
+export { requestChannel, type McpRequestEvent } from './channels.ts'

@@ -2,7 +2,7 @@ import type { Static, TObject, TString, TOptional } from '@sinclair/typebox'
 import type { McpContext } from './context.ts'
 import type { Completer } from './completion.ts'
 import { ErrorCode, McpError } from './errors.ts'
-import { dropUndefined, Registry, type Registration } from './registry.ts'
+import { dropUndefined, Registry, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { GetPromptRequestParams, GetPromptResult, Icon, Meta, Prompt, PromptArgument } from './schema/index.ts'
 import { compile, type Validator } from './validation.ts'
 
@@ -19,6 +19,8 @@ export interface PromptDefinition<A extends PromptArguments = PromptArguments> {
   complete?: { [K in keyof Static<A>]?: Completer }
   icons?: Icon[]
   _meta?: Meta
+  /** What plugins read (mcp-oauth: `scopes`); never sent to clients. */
+  config?: McpItemConfig
   get (args: Static<A>, ctx: McpContext): GetPromptResult | Promise<GetPromptResult>
 }
 
@@ -31,7 +33,7 @@ export class Prompts {
   readonly #registry: Registry<PromptEntry, Prompt>
 
   constructor (changed: () => void) {
-    this.#registry = new Registry('prompt', describe, changed)
+    this.#registry = new Registry('prompt', describe, (entry) => entry.definition.config, changed)
   }
 
   get size (): number {
@@ -43,12 +45,16 @@ export class Prompts {
     return this.#registry.add(definition.name, { definition, check })
   }
 
-  list (): readonly Prompt[] {
-    return this.#registry.listing()
+  list (visible?: Visible): readonly Prompt[] {
+    return this.#registry.listing(visible)
   }
 
-  async get (params: GetPromptRequestParams, ctx: McpContext): Promise<GetPromptResult> {
-    const { definition, check } = this.#find(params.name)
+  configOf (name: string): McpItemConfig | undefined {
+    return this.#registry.configOf(name)
+  }
+
+  async get (params: GetPromptRequestParams, ctx: McpContext, visible?: Visible): Promise<GetPromptResult> {
+    const { definition, check } = this.#find(params.name, visible)
     const args = params.arguments ?? {}
     if (check !== undefined && !check.check(args)) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for prompt ${params.name}: ${check.explain(args)}`)
@@ -56,12 +62,12 @@ export class Prompts {
     return definition.get(args, ctx)
   }
 
-  completer (name: string, argument: string): Completer | undefined {
-    return (this.#find(name).definition.complete as Record<string, Completer> | undefined)?.[argument]
+  completer (name: string, argument: string, visible?: Visible): Completer | undefined {
+    return (this.#find(name, visible).definition.complete as Record<string, Completer> | undefined)?.[argument]
   }
 
-  #find (name: string): PromptEntry {
-    const entry = this.#registry.get(name)
+  #find (name: string, visible: Visible | undefined): PromptEntry {
+    const entry = this.#registry.get(name, visible)
     if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`)
     return entry
   }

@@ -6,6 +6,17 @@ export interface Registration {
 }
 
 /**
+ * What plugins attach to a tool, resource, template or prompt, in its `config` (mcp-oauth: the
+ * scopes it needs). Empty here; plugins augment it with `declare module`.
+ */
+export interface McpItemConfig {}
+
+export type McpItemKind = 'tool' | 'resource' | 'resourceTemplate' | 'prompt'
+
+/** Whether the client of the request at hand may see and use an entry. */
+export type Visible = (key: string, config: McpItemConfig | undefined) => boolean
+
+/**
  * Named entries of one kind (tools, prompts, resources), in registration order, with the
  * listing clients see cached until the next change. `changed` runs on every add and remove,
  * so the server can send `notifications/<kind>/list_changed`.
@@ -14,12 +25,15 @@ export class Registry<Entry, Listed> {
   readonly #kind: string
   readonly #entries = new Map<string, Entry>()
   readonly #describe: (entry: Entry) => Listed
+  readonly #configOf: (entry: Entry) => McpItemConfig | undefined
   readonly #changed: () => void
-  #listing: Listed[] | undefined
+  #listing: Array<{ key: string, config: McpItemConfig | undefined, listed: Listed }> | undefined
+  #all: Listed[] | undefined
 
-  constructor (kind: string, describe: (entry: Entry) => Listed, changed: () => void) {
+  constructor (kind: string, describe: (entry: Entry) => Listed, configOf: (entry: Entry) => McpItemConfig | undefined, changed: () => void) {
     this.#kind = kind
     this.#describe = describe
+    this.#configOf = configOf
     this.#changed = changed
   }
 
@@ -27,12 +41,22 @@ export class Registry<Entry, Listed> {
     return this.#entries.size
   }
 
-  get (key: string): Entry | undefined {
-    return this.#entries.get(key)
+  /** The entry under `key`, if there is one the client may see. */
+  get (key: string, visible?: Visible): Entry | undefined {
+    const entry = this.#entries.get(key)
+    return entry === undefined || visible === undefined || visible(key, this.#configOf(entry)) ? entry : undefined
   }
 
-  values (): IterableIterator<Entry> {
-    return this.#entries.values()
+  /** The entries the client may see, in registration order. */
+  * values (visible?: Visible): IterableIterator<Entry> {
+    for (const [key, entry] of this.#entries) {
+      if (visible === undefined || visible(key, this.#configOf(entry))) yield entry
+    }
+  }
+
+  configOf (key: string): McpItemConfig | undefined {
+    const entry = this.#entries.get(key)
+    return entry === undefined ? undefined : this.#configOf(entry)
   }
 
   add (key: string, entry: Entry): Registration {
@@ -48,14 +72,17 @@ export class Registry<Entry, Listed> {
     }
   }
 
-  /** What `*\/list` shows, built once per change. */
-  listing (): readonly Listed[] {
-    this.#listing ??= Array.from(this.#entries.values(), this.#describe)
-    return this.#listing
+  /** What `*\/list` shows (to a client that may see only some), described once per change. */
+  listing (visible?: Visible): readonly Listed[] {
+    this.#listing ??= Array.from(this.#entries, ([key, entry]) => ({ key, config: this.#configOf(entry), listed: this.#describe(entry) }))
+    this.#all ??= this.#listing.map(({ listed }) => listed)
+    if (visible === undefined) return this.#all
+    return this.#listing.filter(({ key, config }) => visible(key, config)).map(({ listed }) => listed)
   }
 
   #update (): void {
     this.#listing = undefined
+    this.#all = undefined
     this.#changed()
   }
 }

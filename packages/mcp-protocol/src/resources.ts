@@ -1,7 +1,7 @@
 import type { McpContext } from './context.ts'
 import type { Completer } from './completion.ts'
 import { ErrorCode, McpError } from './errors.ts'
-import { dropUndefined, Registry, type Registration } from './registry.ts'
+import { dropUndefined, Registry, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { Annotations, Icon, Meta, ReadResourceResult, Resource, ResourceTemplate } from './schema/index.ts'
 import { UriTemplate } from './uri-template.ts'
 
@@ -13,6 +13,8 @@ interface ResourceMetadata {
   annotations?: Annotations
   icons?: Icon[]
   _meta?: Meta
+  /** What plugins read (mcp-oauth: `scopes`); never sent to clients. */
+  config?: McpItemConfig
 }
 
 export interface ResourceDefinition extends ResourceMetadata {
@@ -32,6 +34,12 @@ export interface ResourceTemplateDefinition extends ResourceMetadata {
   read (uri: string, variables: Record<string, string>, ctx: McpContext): ReadResourceResult | Promise<ReadResourceResult>
 }
 
+/** Visibility of static resources and of templates (with what they list and serve). */
+export interface ResourceVisibility {
+  resource: Visible
+  template: Visible
+}
+
 interface TemplateEntry {
   definition: ResourceTemplateDefinition
   template: UriTemplate
@@ -43,8 +51,8 @@ export class Resources {
   readonly #templates: Registry<TemplateEntry, ResourceTemplate>
 
   constructor (changed: () => void) {
-    this.#static = new Registry('resource', describeResource, changed)
-    this.#templates = new Registry('resource template', describeTemplate, changed)
+    this.#static = new Registry('resource', describeResource, (resource) => resource.config, changed)
+    this.#templates = new Registry('resource template', describeTemplate, (entry) => entry.definition.config, changed)
   }
 
   get size (): number {
@@ -59,24 +67,33 @@ export class Resources {
     return this.#templates.add(definition.uriTemplate, { definition, template: new UriTemplate(definition.uriTemplate) })
   }
 
-  async list (ctx: McpContext): Promise<readonly Resource[]> {
+  async list (ctx: McpContext, visible?: ResourceVisibility): Promise<readonly Resource[]> {
     const listed: Resource[][] = []
-    for (const { definition } of this.#templates.values()) {
+    for (const { definition } of this.#templates.values(visible?.template)) {
       if (definition.list !== undefined) listed.push([...await definition.list(ctx)])
     }
-    const resources = this.#static.listing()
+    const resources = this.#static.listing(visible?.resource)
     return listed.length === 0 ? resources : resources.concat(...listed)
   }
 
-  listTemplates (): readonly ResourceTemplate[] {
-    return this.#templates.listing()
+  listTemplates (visible?: ResourceVisibility): readonly ResourceTemplate[] {
+    return this.#templates.listing(visible?.template)
+  }
+
+  /** The `config` of what serves `uri`: its static resource, else the first template it fits. */
+  configOf (uri: string): McpItemConfig | undefined {
+    if (this.#static.get(uri) !== undefined) return this.#static.configOf(uri)
+    for (const { definition, template } of this.#templates.values()) {
+      if (template.match(uri) !== undefined) return definition.config
+    }
+    return undefined
   }
 
   /** `resources/read`: a static resource by its URI, else the first template the URI fits. */
-  async read (uri: string, ctx: McpContext): Promise<ReadResourceResult> {
-    const resource = this.#static.get(uri)
+  async read (uri: string, ctx: McpContext, visible?: ResourceVisibility): Promise<ReadResourceResult> {
+    const resource = this.#static.get(uri, visible?.resource)
     if (resource !== undefined) return resource.read(uri, ctx)
-    for (const { definition, template } of this.#templates.values()) {
+    for (const { definition, template } of this.#templates.values(visible?.template)) {
       const variables = template.match(uri)
       if (variables !== undefined) return definition.read(uri, variables, ctx)
     }
@@ -84,8 +101,8 @@ export class Resources {
   }
 
   /** The completer of a template variable; a reference to no template is invalid params. */
-  completer (uriTemplate: string, variable: string): Completer | undefined {
-    const entry = this.#templates.get(uriTemplate)
+  completer (uriTemplate: string, variable: string, visible?: ResourceVisibility): Completer | undefined {
+    const entry = this.#templates.get(uriTemplate, visible?.template)
     if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource template: ${uriTemplate}`)
     return entry.definition.complete?.[variable]
   }

@@ -1,11 +1,12 @@
 import type { Static, TSchema } from '@sinclair/typebox'
+import { requestChannel, type McpRequestEvent } from './channels.ts'
 import { ClientRequests } from './client-requests.ts'
 import { complete } from './completion.ts'
 import { McpContext, type McpContextExtra, type RequestChannel } from './context.ts'
 import { ErrorCode, McpError } from './errors.ts'
 import { paginate } from './pagination.ts'
 import { Prompts, type PromptArguments, type PromptDefinition } from './prompts.ts'
-import { dropUndefined, type Registration } from './registry.ts'
+import { dropUndefined, type McpItemConfig, type McpItemKind, type Registration, type Visible } from './registry.ts'
 import { Resources, type ResourceDefinition, type ResourceTemplateDefinition } from './resources.ts'
 import {
   clientNotificationParams, clientRequestParams,
@@ -33,6 +34,20 @@ export interface McpServerOptions {
   requestTimeoutMs?: number
   /** Where errors thrown by handlers are reported (they reach the client as -32603, without detail). */
   onError?: (error: unknown, ctx: McpContext) => void
+}
+
+/**
+ * Decides whether the client of a request may see and use a tool, resource, template or prompt
+ * (an auth plugin checks scopes). What a client may not see is unknown to it: absent from lists,
+ * and "unknown tool" (or prompt, or resource not found) when called.
+ */
+export type McpFilter = (item: { kind: McpItemKind, name: string, config: McpItemConfig | undefined }, ctx: McpContext) => boolean
+
+interface Visibility {
+  tool: Visible
+  prompt: Visible
+  resource: Visible
+  template: Visible
 }
 
 /** Sent to the clients the transport can reach outside any request; `uri` narrows it to subscribers. */
@@ -64,6 +79,7 @@ export class McpServer {
   readonly #inflight = new Map<string, McpContext>()
   readonly #clientRequests = new ClientRequests()
   readonly #listeners = new Set<ServerNotificationListener>()
+  readonly #filters: McpFilter[] = []
   readonly #contextDeps: { clientRequests: ClientRequests, requestTimeoutMs: number }
 
   constructor (options: McpServerOptions) {
@@ -99,6 +115,18 @@ export class McpServer {
     this.#broadcast({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri } }, uri)
   }
 
+  /** Adds a filter on what clients see and use; every filter must agree. */
+  addFilter (filter: McpFilter): void {
+    this.#filters.push(filter)
+  }
+
+  /** The `config` of a tool or prompt by name, or of what serves a resource URI. */
+  configOf (kind: 'tool' | 'prompt' | 'resource', name: string): McpItemConfig | undefined {
+    if (kind === 'tool') return this.#tools.configOf(name)
+    if (kind === 'prompt') return this.#prompts.configOf(name)
+    return this.#resources.configOf(name)
+  }
+
   /** The transport listens here for notifications that belong to no request. */
   onNotification (listener: ServerNotificationListener): () => void {
     this.#listeners.add(listener)
@@ -119,8 +147,31 @@ export class McpServer {
    * Answers one request. Never throws: failures become JSON-RPC errors. Resolves to `undefined`
    * when the client cancelled the request, which then gets no response (utilities/cancellation).
    */
-  async handleRequest (
+  handleRequest (
     request: JSONRPCRequest, session: ClientSession, channel?: RequestChannel, extra: McpContextExtra = {} as McpContextExtra
+  ): Promise<JSONRPCResponse | undefined> {
+    if (!requestChannel.hasSubscribers) return this.#answer(request, session, channel, extra)
+    const params = request.params as { name?: unknown, uri?: unknown, _meta?: Record<string, unknown> } | undefined
+    const target = params?.name ?? params?.uri
+    const event: McpRequestEvent = {
+      method: request.method,
+      target: typeof target === 'string' ? target : undefined,
+      requestId: request.id,
+      session,
+      meta: params?._meta,
+      extra
+    }
+    return requestChannel.tracePromise(async () => {
+      const response = await this.#answer(request, session, channel, extra)
+      if (response === undefined) event.outcome = 'cancelled'
+      else if ('error' in response) Object.assign(event, { outcome: 'error', errorCode: response.error.code })
+      else event.outcome = response.result.isError === true ? 'tool_error' : 'ok'
+      return response
+    }, event)
+  }
+
+  async #answer (
+    request: JSONRPCRequest, session: ClientSession, channel: RequestChannel | undefined, extra: McpContextExtra
   ): Promise<JSONRPCResponse | undefined> {
     const method = this.#methods.get(request.method)
     if (method === undefined) {
@@ -189,20 +240,20 @@ export class McpServer {
       ...(this.instructions === undefined ? {} : { instructions: this.instructions })
     }))
     this.#define('ping', p.ping, () => ({}))
-    this.#define('tools/list', p['tools/list'], (params) => {
-      const { items, nextCursor } = paginate(this.#tools.list(), params?.cursor, size)
+    this.#define('tools/list', p['tools/list'], (params, ctx) => {
+      const { items, nextCursor } = paginate(this.#tools.list(this.#visibility(ctx)?.tool), params?.cursor, size)
       return nextCursor === undefined ? { tools: items } : { tools: items, nextCursor }
     })
-    this.#define('tools/call', p['tools/call'], (params, ctx) => this.#tools.call(params, ctx))
+    this.#define('tools/call', p['tools/call'], (params, ctx) => this.#tools.call(params, ctx, this.#visibility(ctx)?.tool))
     this.#define('resources/list', p['resources/list'], async (params, ctx) => {
-      const { items, nextCursor } = paginate(await this.#resources.list(ctx), params?.cursor, size)
+      const { items, nextCursor } = paginate(await this.#resources.list(ctx, this.#visibility(ctx)), params?.cursor, size)
       return nextCursor === undefined ? { resources: items } : { resources: items, nextCursor }
     })
-    this.#define('resources/templates/list', p['resources/templates/list'], (params) => {
-      const { items, nextCursor } = paginate(this.#resources.listTemplates(), params?.cursor, size)
+    this.#define('resources/templates/list', p['resources/templates/list'], (params, ctx) => {
+      const { items, nextCursor } = paginate(this.#resources.listTemplates(this.#visibility(ctx)), params?.cursor, size)
       return nextCursor === undefined ? { resourceTemplates: items } : { resourceTemplates: items, nextCursor }
     })
-    this.#define('resources/read', p['resources/read'], (params, ctx) => this.#resources.read(params.uri, ctx))
+    this.#define('resources/read', p['resources/read'], (params, ctx) => this.#resources.read(params.uri, ctx, this.#visibility(ctx)))
     this.#define('resources/subscribe', p['resources/subscribe'], async (params, ctx) => {
       await ctx.session.subscribe(params.uri)
       return {}
@@ -211,22 +262,29 @@ export class McpServer {
       await ctx.session.unsubscribe(params.uri)
       return {}
     })
-    this.#define('prompts/list', p['prompts/list'], (params) => {
-      const { items, nextCursor } = paginate(this.#prompts.list(), params?.cursor, size)
+    this.#define('prompts/list', p['prompts/list'], (params, ctx) => {
+      const { items, nextCursor } = paginate(this.#prompts.list(this.#visibility(ctx)?.prompt), params?.cursor, size)
       return nextCursor === undefined ? { prompts: items } : { prompts: items, nextCursor }
     })
-    this.#define('prompts/get', p['prompts/get'], (params, ctx) => this.#prompts.get(params, ctx))
+    this.#define('prompts/get', p['prompts/get'], (params, ctx) => this.#prompts.get(params, ctx, this.#visibility(ctx)?.prompt))
     this.#define('completion/complete', p['completion/complete'], (params, ctx) => {
       const { ref, argument } = params
+      const visibility = this.#visibility(ctx)
       const completer = ref.type === 'ref/prompt'
-        ? this.#prompts.completer(ref.name, argument.name)
-        : this.#resources.completer(ref.uri, argument.name)
+        ? this.#prompts.completer(ref.name, argument.name, visibility?.prompt)
+        : this.#resources.completer(ref.uri, argument.name, visibility)
       return complete(completer, argument.value, params.context?.arguments ?? {}, ctx)
     })
     this.#define('logging/setLevel', p['logging/setLevel'], async (params, ctx) => {
       await ctx.session.setLogLevel(params.level)
       return {}
     })
+  }
+
+  #visibility (ctx: McpContext): Visibility | undefined {
+    if (this.#filters.length === 0) return undefined
+    const visible = (kind: McpItemKind): Visible => (name, config) => this.#filters.every((filter) => filter({ kind, name, config }, ctx))
+    return { tool: visible('tool'), prompt: visible('prompt'), resource: visible('resource'), template: visible('resourceTemplate') }
   }
 
   #listChanged (kind: 'tools' | 'resources' | 'prompts'): void {

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { McpContext } from './context.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, McpError } from './errors.ts'
-import { dropUndefined, Registry, type Registration } from './registry.ts'
+import { dropUndefined, Registry, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { CallToolRequestParams, CallToolResult, ContentBlock, Icon, Meta, Tool, ToolAnnotations } from './schema/index.ts'
 import { compile, type Validator } from './validation.ts'
 
@@ -31,6 +31,8 @@ export interface ToolDefinition<I extends TSchema | JsonObjectSchema = TSchema, 
   annotations?: ToolAnnotations
   icons?: Icon[]
   _meta?: Meta
+  /** What plugins read (mcp-oauth: `scopes`); never sent to clients. */
+  config?: McpItemConfig
   handler (args: ArgumentsOf<I>, ctx: McpContext): ToolResult<O> | Promise<ToolResult<O>>
 }
 
@@ -52,7 +54,7 @@ export class Tools {
   readonly #registry: Registry<ToolEntry, Tool>
 
   constructor (changed: () => void) {
-    this.#registry = new Registry('tool', describe, changed)
+    this.#registry = new Registry('tool', describe, (entry) => entry.definition.config, changed)
   }
 
   get size (): number {
@@ -77,8 +79,12 @@ export class Tools {
     })
   }
 
-  list (): readonly Tool[] {
-    return this.#registry.listing()
+  list (visible?: Visible): readonly Tool[] {
+    return this.#registry.listing(visible)
+  }
+
+  configOf (name: string): McpItemConfig | undefined {
+    return this.#registry.configOf(name)
   }
 
   /**
@@ -86,8 +92,8 @@ export class Tools {
    * errors the handler throws (other than `McpError`), are tool errors the model can read
    * (2025-11-25, tools: "Error Handling").
    */
-  async call (params: CallToolRequestParams, ctx: McpContext): Promise<CallToolResult> {
-    const entry = this.#registry.get(params.name)
+  async call (params: CallToolRequestParams, ctx: McpContext, visible?: Visible): Promise<CallToolResult> {
+    const entry = this.#registry.get(params.name, visible)
     if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`)
     const args = params.arguments ?? {}
     if (!entry.input.check(args)) {

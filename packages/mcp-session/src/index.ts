@@ -37,3 +37,7 @@ export { MemoryEventLog } from './memory-event-log.ts'
 export { MemoryMessageBus, type MessageBus } from './bus.ts'
 export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettings } from './options.ts'
 export { errorCodes } from './errors.ts'
+export {
+  sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
+  type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
+} from './channels.ts'

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ClientSession, LoggingLevel } from '@mcp-fastify/mcp-protocol'
+import { streamResumeChannel, type StreamResumeEvent } from './channels.ts'
 import { parseEventId, type EventLog } from './event-log.ts'
 import type { SessionRecord, SessionStore } from './store.ts'
 import { replay, Stream, type StreamSink } from './stream.ts'
@@ -38,6 +39,7 @@ export class Session implements ClientSession {
   get clientInfo (): SessionRecord['clientInfo'] { return this.#record.clientInfo }
   get logLevel (): SessionRecord['logLevel'] { return this.#record.logLevel }
   get principal (): SessionRecord['principal'] { return this.#record.principal }
+  get createdAt (): number { return this.#record.createdAt }
 
   async setLogLevel (level: LoggingLevel): Promise<void> {
     this.#record.logLevel = level
@@ -96,13 +98,17 @@ export class Session implements ClientSession {
     const eventId = parseEventId(lastEventId)
     if (eventId === undefined) return 'invalid'
     const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams.get(eventId.streamId)
+    let replayed: number
     if (stream !== undefined) {
-      await stream.resume(sink, lastEventId)
-      return 'resumed'
+      replayed = await stream.resume(sink, lastEventId)
+    } else {
+      replayed = await replay(this.#services.eventLog, this.id, lastEventId, sink)
+      sink.end()
     }
-    await replay(this.#services.eventLog, this.id, lastEventId, sink)
-    sink.end()
-    return 'replayed'
+    if (streamResumeChannel.hasSubscribers) {
+      streamResumeChannel.publish({ sessionId: this.id, streamId: eventId.streamId, replayed } satisfies StreamResumeEvent)
+    }
+    return stream === undefined ? 'replayed' : 'resumed'
   }
 
   /** The session ended: its connections on this node close and its streams take nothing more. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
+import { sessionCloseChannel, sessionOpenChannel, type SessionCloseEvent, type SessionOpenEvent } from './channels.ts'
 import { FST_MCP_SESSION_LIMIT } from './errors.ts'
 import type { EventLog } from './event-log.ts'
 import type { McpSessionSettings } from './options.ts'
@@ -81,6 +82,9 @@ export class McpSessions {
       createdAt: Date.now()
     }
     await this.store.create(record, this.settings.ttlMs)
+    if (sessionOpenChannel.hasSubscribers) {
+      sessionOpenChannel.publish({ sessionId: record.id, protocolVersion: record.protocolVersion, clientName: record.clientInfo?.name } satisfies SessionOpenEvent)
+    }
     return this.#hold(record)
   }
 
@@ -93,7 +97,7 @@ export class McpSessions {
     if (held !== undefined) {
       if (!await this.store.touch(id, this.settings.ttlMs)) {
         if (this.#local.get(id) === held) {
-          this.#release(held)
+          this.#release(held, 'expired')
           await this.eventLog.drop(id)
         }
         return undefined
@@ -111,8 +115,8 @@ export class McpSessions {
   async delete (id: string): Promise<boolean> {
     const held = this.#local.get(id)
     const existed = await this.store.delete(id)
-    if (held !== undefined) this.#release(held)
-    else if (existed) this.#ended(id)
+    if (held !== undefined) this.#release(held, 'deleted')
+    else if (existed) this.#ended(id, 'deleted', undefined)
     await this.eventLog.drop(id)
     return existed || held !== undefined
   }
@@ -147,7 +151,7 @@ export class McpSessions {
         if (stillLive) {
           this.#local.delete(session.id)
         } else {
-          this.#release(session)
+          this.#release(session, 'expired')
           await this.eventLog.drop(session.id)
         }
       }
@@ -166,13 +170,17 @@ export class McpSessions {
     return session
   }
 
-  #release (session: Session): void {
+  #release (session: Session, reason: SessionCloseEvent['reason']): void {
     this.#local.delete(session.id)
     session.close()
-    this.#ended(session.id)
+    this.#ended(session.id, reason, session.createdAt)
   }
 
-  #ended (sessionId: string): void {
+  #ended (sessionId: string, reason: SessionCloseEvent['reason'], createdAt: number | undefined): void {
+    if (sessionCloseChannel.hasSubscribers) {
+      const durationMs = createdAt === undefined ? undefined : Date.now() - createdAt
+      sessionCloseChannel.publish({ sessionId, reason, durationMs } satisfies SessionCloseEvent)
+    }
     for (const listener of this.#endListeners) listener(sessionId)
   }
 

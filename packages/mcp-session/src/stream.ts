@@ -105,13 +105,15 @@ export class Stream {
   /**
    * Writes to `sink` the events after `lastEventId`, then attaches it, with nothing sent in
    * between lost or written twice. A completed stream ends the connection after the replay.
+   * Resolves to the number of events replayed.
    */
-  resume (sink: StreamSink, lastEventId: string): Promise<void> {
+  resume (sink: StreamSink, lastEventId: string): Promise<number> {
+    let replayed = 0
     return this.#enqueue(async () => {
-      await replay(this.#log, this.#sessionId, lastEventId, sink)
+      replayed = await replay(this.#log, this.#sessionId, lastEventId, sink)
       if (this.#completed) sink.end()
       else this.attach(sink)
-    })
+    }).then(() => replayed)
   }
 
   #enqueue (work: () => Promise<void>): Promise<void> {
@@ -121,10 +123,11 @@ export class Stream {
   }
 }
 
-/** Writes the logged events after `lastEventId` to `sink`; false when the id is not one of ours. */
-export async function replay (log: EventLog, sessionId: string, lastEventId: string, sink: StreamSink): Promise<boolean> {
+/** Writes the logged events after `lastEventId` to `sink`; how many (none for an id not ours). */
+export async function replay (log: EventLog, sessionId: string, lastEventId: string, sink: StreamSink): Promise<number> {
   const after = parseEventId(lastEventId)
-  if (after === undefined) return false
-  for (const event of await log.replay(sessionId, after)) sink.write(event.id, event.message)
-  return true
+  if (after === undefined) return 0
+  const events = await log.replay(sessionId, after)
+  for (const event of events) sink.write(event.id, event.message)
+  return events.length
 }

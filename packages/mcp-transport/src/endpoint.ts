@@ -29,12 +29,20 @@ export function requireSessions (endpoint: Endpoint, reply: FastifyReply, what: 
   return endpoint.sessions
 }
 
-/** The session a request names in `Mcp-Session-Id`: 400 without one, 404 for an unknown one. */
+/** Who the request is from, as an auth plugin established it (`request.mcpPrincipal`). */
+export function principalOf (request: FastifyRequest): string | undefined {
+  return request.mcpPrincipal ?? undefined
+}
+
+/**
+ * The session a request names in `Mcp-Session-Id`: 400 without one, 404 for an unknown one. A
+ * session belongs to the principal that created it: presented by anyone else, it is unknown.
+ */
 export async function requireSession (sessions: McpSessions, request: FastifyRequest): Promise<Session> {
   const id = readSessionId(request)
   if (id === undefined) throw new FST_MCP_TRANSPORT_SESSION_REQUIRED()
   const session = await sessions.get(id)
-  if (session === undefined) throw new FST_MCP_TRANSPORT_SESSION_NOT_FOUND()
+  if (session === undefined || session.principal !== principalOf(request)) throw new FST_MCP_TRANSPORT_SESSION_NOT_FOUND()
   return session
 }
 

@@ -88,7 +88,7 @@ export class PostExchange implements RequestChannel {
 
   #startStream (): void {
     const { reply, session, connections, protocolVersion, retryMs } = this.#options
-    const sse = new SseConnection(reply, connections).start()
+    const sse = new SseConnection(reply, connections, 'post', session?.id).start()
     this.#sse = sse
     if (session === undefined) return
     // With a session, the stream is logged and resumable.

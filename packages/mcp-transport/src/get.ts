@@ -19,7 +19,7 @@ export function createGetHandler (endpoint: Endpoint) {
     const session = await requireSession(sessions, request)
     const lastEventId = request.headers['last-event-id']
     if (typeof lastEventId === 'string' && parseEventId(lastEventId) === undefined) throw new FST_MCP_TRANSPORT_INVALID_EVENT_ID()
-    const sse = new SseConnection(reply, endpoint.connections).start()
+    const sse = new SseConnection(reply, endpoint.connections, 'get', session.id).start()
     if (typeof lastEventId === 'string') {
       await session.resume(lastEventId, sse)
     } else {

@@ -2,6 +2,7 @@ import { McpServer } from '@mcp-fastify/mcp-protocol'
 import type { McpSessions } from '@mcp-fastify/mcp-session'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { refusedChannel, type RefusedEvent } from './channels.ts'
 import { createDeleteHandler } from './delete.ts'
 import type { Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
@@ -17,6 +18,17 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The MCP server of this context's endpoint: declare tools, resources and prompts on it. */
     mcp: McpServer
+  }
+  interface FastifyRequest {
+    /**
+     * Who the request is from, set by an auth plugin (mcp-oauth: the token's subject). A session
+     * is bound to the principal that created it.
+     */
+    mcpPrincipal: string | null
+  }
+  interface FastifyContextConfig {
+    /** Set on the routes of an MCP endpoint (its URL), so other plugins find them in `onRoute`. */
+    mcpEndpoint?: string
   }
 }
 
@@ -46,6 +58,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   const guard = new OriginGuard(settings)
   const url = `${app.prefix}${settings.path}`
   app.decorate('mcp', server)
+  if (!app.hasRequestDecorator('mcpPrincipal')) app.decorateRequest('mcpPrincipal', null)
 
   app.addHook('onReady', async function (this: FastifyInstance) {
     if (!this.hasDecorator('mcpSessions')) return
@@ -71,7 +84,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: settings.bodyLimit },
       scope.getDefaultJsonParser('error', 'error'))
     scope.setErrorHandler(answerError)
-    const routeOptions = { onRequest: guard.hook, bodyLimit: settings.bodyLimit }
+    const routeOptions = { onRequest: guard.hook, bodyLimit: settings.bodyLimit, config: { mcpEndpoint: url } }
     // A GET opens an SSE stream (and takes the session's standalone stream over): no implicit HEAD.
     const streamOptions = { ...routeOptions, exposeHeadRoute: false }
     scope.post(settings.path, routeOptions, createPostHandler(endpoint))
@@ -97,6 +110,9 @@ function headNotAllowed (allow: string) {
 
 function answerError (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toJsonRpcError(error)
+  if (refusedChannel.hasSubscribers) {
+    refusedChannel.publish({ statusCode: status, code: error.code ?? 'ERROR', httpMethod: request.method } satisfies RefusedEvent)
+  }
   if (status >= 500) request.log.error({ err: error }, 'MCP request failed')
   exposeMcpHeaders(reply)
   reply.code(status).send(body)
@@ -106,3 +122,4 @@ export default fp(mcpTransport, { fastify: '5.x', name: '@mcp-fastify/mcp-transp
 export { mcpTransport }
 export { McpTransportSettingsSchema, type McpTransportOptions, type McpTransportSettings } from './options.ts'
 export { errorCodes } from './errors.ts'
+export { refusedChannel, sseCloseChannel, sseOpenChannel, type RefusedEvent, type SseEvent } from './channels.ts'

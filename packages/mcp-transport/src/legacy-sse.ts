@@ -5,14 +5,15 @@ import {
   type JSONRPCNotification, type LoggingLevel, type ProtocolVersion, type RequestChannel
 } from '@mcp-fastify/mcp-protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Endpoint } from './endpoint.ts'
+import { principalOf, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_INVALID_MESSAGE, FST_MCP_TRANSPORT_SESSION_NOT_FOUND, type McpHttpError } from './errors.ts'
 import { requireEventStream, requireJsonBody } from './headers.ts'
 import { SseConnection } from './sse.ts'
 
 /** A client of the deprecated transport: its state lives as long as its SSE connection. */
 class LegacyClient implements ClientSession, RequestChannel {
-  readonly id = randomUUID()
+  readonly id: string
+  readonly principal: string | undefined
   readonly sse: SseConnection
   protocolVersion: ProtocolVersion = LATEST_PROTOCOL_VERSION
   clientCapabilities: ClientCapabilities = {}
@@ -20,8 +21,10 @@ class LegacyClient implements ClientSession, RequestChannel {
   logLevel: LoggingLevel | undefined
   readonly subscriptions = new Set<string>()
 
-  constructor (sse: SseConnection) {
+  constructor (id: string, sse: SseConnection, principal: string | undefined) {
+    this.id = id
     this.sse = sse
+    this.principal = principal
   }
 
   setLogLevel (level: LoggingLevel): void { this.logLevel = level }
@@ -51,7 +54,8 @@ export class LegacySse {
 
   stream = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     requireEventStream(request)
-    const client = new LegacyClient(new SseConnection(reply, this.#endpoint.connections).start())
+    const id = randomUUID()
+    const client = new LegacyClient(id, new SseConnection(reply, this.#endpoint.connections, 'legacy', id).start(), principalOf(request))
     this.#clients.set(client.id, client)
     client.sse.onClose(() => {
       this.#clients.delete(client.id)
@@ -65,7 +69,8 @@ export class LegacySse {
     requireJsonBody(request)
     const { sessionId } = request.query as { sessionId?: string }
     const client = this.#clients.get(sessionId ?? '')
-    if (client === undefined) throw new FST_MCP_TRANSPORT_SESSION_NOT_FOUND()
+    // Bound to who opened the stream: another principal's token finds no such session.
+    if (client === undefined || client.principal !== principalOf(request)) throw new FST_MCP_TRANSPORT_SESSION_NOT_FOUND()
     const inbound = readMessage(request.body)
     if (inbound.kind === 'invalid') {
       const error: McpHttpError = new FST_MCP_TRANSPORT_INVALID_MESSAGE(inbound.reason)

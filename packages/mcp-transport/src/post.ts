@@ -4,7 +4,7 @@ import {
 } from '@mcp-fastify/mcp-protocol'
 import type { Session } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { requireSession, statelessClient, type Endpoint } from './endpoint.ts'
+import { principalOf, requireSession, statelessClient, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_INVALID_MESSAGE, type McpHttpError } from './errors.ts'
 import { acceptsForPost, readProtocolVersion, requireJsonBody, type Accepts } from './headers.ts'
 import { PostExchange } from './exchange.ts'
@@ -54,7 +54,7 @@ export function createPostHandler (endpoint: Endpoint) {
       if (sessions !== undefined) {
         const params = message.params as InitializeRequestParams
         const session = await sessions.create({
-          protocolVersion, clientCapabilities: params.capabilities, clientInfo: params.clientInfo
+          protocolVersion, clientCapabilities: params.capabilities, clientInfo: params.clientInfo, principal: principalOf(request)
         })
         reply.header('mcp-session-id', session.id)
       }

@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import type { StreamSink } from '@mcp-fastify/mcp-session'
 import type { FastifyReply } from 'fastify'
+import { sseCloseChannel, sseOpenChannel, type SseEvent } from './channels.ts'
 import { exposeMcpHeaders } from './headers.ts'
 
 /**
@@ -9,6 +10,8 @@ import { exposeMcpHeaders } from './headers.ts'
  * resumable), `event: message`, `data:` with the JSON, and a blank line.
  */
 export class SseConnection implements StreamSink {
+  readonly kind: SseEvent['kind']
+  readonly sessionId: string | undefined
   readonly #reply: FastifyReply
   readonly #connections: SseConnections
   #open = true
@@ -16,9 +19,11 @@ export class SseConnection implements StreamSink {
   #congested = false
   #measuring = false
 
-  constructor (reply: FastifyReply, connections: SseConnections) {
+  constructor (reply: FastifyReply, connections: SseConnections, kind: SseEvent['kind'], sessionId: string | undefined) {
     this.#reply = reply
     this.#connections = connections
+    this.kind = kind
+    this.sessionId = sessionId
   }
 
   /** Takes the response over from Fastify and sends the headers. */
@@ -129,10 +134,12 @@ export class SseConnections {
 
   add (connection: SseConnection): void {
     this.#open.add(connection)
+    if (sseOpenChannel.hasSubscribers) sseOpenChannel.publish({ kind: connection.kind, sessionId: connection.sessionId } satisfies SseEvent)
   }
 
   delete (connection: SseConnection): void {
-    this.#open.delete(connection)
+    if (!this.#open.delete(connection)) return
+    if (sseCloseChannel.hasSubscribers) sseCloseChannel.publish({ kind: connection.kind, sessionId: connection.sessionId } satisfies SseEvent)
   }
 
   /** Ends every connection; with `retryMs`, clients are told when to come back. */
