@@ -50,6 +50,8 @@ export class MemorySessionStore implements SessionStore {
     return this.#entries.size
   }
 
+  async ping (): Promise<void> {}
+
   async close (): Promise<void> {
     this.#entries.clear()
   }

@@ -58,6 +58,16 @@ export class McpSessions {
     })
   }
 
+  /** Whether the session store answers, for readiness checks. */
+  async health (): Promise<{ ok: true } | { ok: false, reason: string }> {
+    try {
+      await this.store.ping()
+      return { ok: true }
+    } catch (error) {
+      return { ok: false, reason: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
   /** Sessions held by this node right now. */
   get size (): number {
     return this.#local.size

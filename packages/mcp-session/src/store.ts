@@ -31,5 +31,7 @@ export interface SessionStore {
   delete (id: string): Promise<boolean>
   /** Live records, for the cap on sessions. */
   count (): Promise<number>
+  /** Resolves when the store answers; rejects with the reason when it does not (readiness). */
+  ping (): Promise<void>
   close (): Promise<void>
 }
