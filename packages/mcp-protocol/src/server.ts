@@ -201,15 +201,18 @@ export class McpServer {
     }
   }
 
-  /** Acts on a client notification; unknown or malformed ones are ignored, as the spec allows. */
-  handleNotification (notification: JSONRPCNotification, session: ClientSession): void {
+  /**
+   * Acts on a client notification; unknown or malformed ones are ignored, as the spec allows.
+   * True when it cancelled a request in flight here (false: it may run on another node).
+   */
+  handleNotification (notification: JSONRPCNotification, session: ClientSession): boolean {
     const validator = notificationValidators.get(notification.method)
-    if (validator === undefined || !validator.check(notification.params)) return
-    if (notification.method === 'notifications/cancelled' && session.id !== undefined) {
-      const { requestId, reason } = notification.params as CancelledNotificationParams
-      if (requestId === undefined) return
-      this.#inflight.get(inflightKey(session.id, requestId))?.cancel(new Error(reason ?? 'Cancelled by the client'))
-    }
+    if (validator === undefined || !validator.check(notification.params)) return false
+    if (notification.method !== 'notifications/cancelled' || session.id === undefined) return false
+    const { requestId, reason } = notification.params as CancelledNotificationParams
+    const ctx = requestId === undefined ? undefined : this.#inflight.get(inflightKey(session.id, requestId))
+    ctx?.cancel(new Error(reason ?? 'Cancelled by the client'))
+    return ctx !== undefined
   }
 
   /** Settles the request the client answers; false when this server awaits no such answer. */

@@ -3,6 +3,8 @@ import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 export interface StoredEvent {
   id: string
   message: JSONRPCMessage
+  /** The stream's last message (a POST's response): the stream ends with it. */
+  final?: boolean
 }
 
 /**
@@ -13,13 +15,23 @@ export interface StoredEvent {
  * stream's priming event, before anything was sent on it.
  */
 export interface EventLog {
-  /** Stores a message sent on a stream; returns its event id. */
-  append (sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string>
+  /**
+   * Stores a message sent on a stream; returns its event id. With `dedupe`, a message appended
+   * before under the same key (by any node) is not stored again: `undefined` then.
+   */
+  append (sessionId: string, streamId: string, message: JSONRPCMessage, options?: AppendOptions): Promise<string | undefined>
   /** The events of the stream `lastEventId` names that came after it, oldest first. */
   replay (sessionId: string, lastEventId: EventId): Promise<StoredEvent[]>
   /** Forgets a session's events, when it ends. */
   drop (sessionId: string): Promise<void>
   close (): Promise<void>
+}
+
+export interface AppendOptions {
+  /** The stream's last message (a POST's response). */
+  final?: boolean
+  /** A key naming this message wherever it is sent from (a broadcast that several nodes deliver). */
+  dedupe?: string
 }
 
 export interface EventId {

@@ -1,5 +1,5 @@
 import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
-import { formatEventId, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
+import { formatEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
 
 interface Logged extends StoredEvent {
   streamId: string
@@ -9,7 +9,11 @@ interface Logged extends StoredEvent {
 interface SessionLog {
   events: Logged[]
   seqs: Map<string, number>
+  /** Recent dedupe keys, oldest first. */
+  seen: Set<string>
 }
+
+const SEEN_KEYS = 100
 
 /** The event log in this process: the last `maxEvents` events of each session. */
 export class MemoryEventLog implements EventLog {
@@ -20,16 +24,21 @@ export class MemoryEventLog implements EventLog {
     this.#maxEvents = maxEvents
   }
 
-  async append (sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
+  async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe }: AppendOptions = {}): Promise<string | undefined> {
     let log = this.#sessions.get(sessionId)
     if (log === undefined) {
-      log = { events: [], seqs: new Map() }
+      log = { events: [], seqs: new Map(), seen: new Set() }
       this.#sessions.set(sessionId, log)
+    }
+    if (dedupe !== undefined) {
+      if (log.seen.has(dedupe)) return undefined
+      log.seen.add(dedupe)
+      if (log.seen.size > SEEN_KEYS) log.seen.delete(log.seen.values().next().value!)
     }
     const seq = (log.seqs.get(streamId) ?? 0) + 1
     log.seqs.set(streamId, seq)
     const id = formatEventId(streamId, seq)
-    log.events.push({ id, streamId, seq, message })
+    log.events.push(final ? { id, streamId, seq, message, final } : { id, streamId, seq, message })
     if (log.events.length > this.#maxEvents) log.events.shift()
     return id
   }
@@ -38,7 +47,7 @@ export class MemoryEventLog implements EventLog {
     const events = this.#sessions.get(sessionId)?.events ?? []
     return events
       .filter((event) => event.streamId === after.streamId && event.seq > after.seq)
-      .map(({ id, message }) => ({ id, message }))
+      .map(({ id, message, final }) => final === true ? { id, message, final } : { id, message })
   }
 
   async drop (sessionId: string): Promise<void> {

@@ -8,12 +8,19 @@ interface Entry {
 /** Session records in this process; expired ones are dropped when read or swept. */
 export class MemorySessionStore implements SessionStore {
   readonly #entries = new Map<string, Entry>()
+  /** Ids of each principal's records, for the per-principal cap. */
+  readonly #byPrincipal = new Map<string, Set<string>>()
   #sweptAt = 0
 
   // Records are copied in and out, as a shared store would: a holder's changes reach the store
   // only through `update`.
   async create (record: SessionRecord, ttlMs: number): Promise<void> {
     this.#entries.set(record.id, { record: structuredClone(record), expiresAt: Date.now() + ttlMs })
+    if (record.principal !== undefined) {
+      let ids = this.#byPrincipal.get(record.principal)
+      if (ids === undefined) this.#byPrincipal.set(record.principal, ids = new Set())
+      ids.add(record.id)
+    }
   }
 
   async get (id: string): Promise<SessionRecord | undefined> {
@@ -34,33 +41,47 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async delete (id: string): Promise<boolean> {
-    return this.#entries.delete(id)
+    return this.#remove(id)
   }
 
-  async count (): Promise<number> {
+  async count (principal?: string): Promise<number> {
     // Expired records are dropped when read; those nobody reads again are swept here, at most
-    // once a second, so they cannot fill the cap on sessions.
+    // once a second, so they cannot fill the caps on sessions.
     const now = Date.now()
     if (now - this.#sweptAt >= 1000) {
       this.#sweptAt = now
       for (const [id, entry] of this.#entries) {
-        if (entry.expiresAt <= now) this.#entries.delete(id)
+        if (entry.expiresAt <= now) this.#remove(id)
       }
     }
-    return this.#entries.size
+    return principal === undefined ? this.#entries.size : this.#byPrincipal.get(principal)?.size ?? 0
   }
 
   async ping (): Promise<void> {}
 
   async close (): Promise<void> {
     this.#entries.clear()
+    this.#byPrincipal.clear()
   }
 
   #live (id: string): Entry | undefined {
     const entry = this.#entries.get(id)
     if (entry === undefined) return undefined
     if (entry.expiresAt > Date.now()) return entry
-    this.#entries.delete(id)
+    this.#remove(id)
     return undefined
+  }
+
+  #remove (id: string): boolean {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return false
+    this.#entries.delete(id)
+    const principal = entry.record.principal
+    if (principal !== undefined) {
+      const ids = this.#byPrincipal.get(principal)
+      ids?.delete(id)
+      if (ids?.size === 0) this.#byPrincipal.delete(principal)
+    }
+    return true
   }
 }

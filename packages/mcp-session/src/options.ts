@@ -10,8 +10,19 @@ export const McpSessionSettingsSchema = Type.Object({
   ttlMs: Type.Integer({ minimum: 1000, default: 30 * 60_000 }),
   /** Live sessions at most; `initialize` past it gets 503. */
   maxSessions: Type.Integer({ minimum: 1, default: 100_000 }),
-  /** Events kept per session for `Last-Event-ID` replay (memory event log). */
+  /** Live sessions one principal (as an auth plugin sets it) may hold; past it, 429. Unlimited by default. */
+  maxSessionsPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Open streams (SSE answers in progress plus the GET stream) per session on a node; past it, 429. */
+  maxStreamsPerSession: Type.Integer({ minimum: 1, default: 100 }),
+  /** Events kept per session for `Last-Event-ID` replay. */
   maxEventsPerSession: Type.Integer({ minimum: 1, default: 1000 }),
+  /** How long events are kept for replay (Redis event log; the memory log keeps them as long as the session). */
+  maxEventAgeMs: Type.Integer({ minimum: 1000, default: 10 * 60_000 }),
+  /**
+   * A request naming a session this server does not know: `reject` answers 404 (the spec's
+   * way; the client initializes again), `recover` makes a new session under that id.
+   */
+  unknownSessions: Type.Union([Type.Literal('reject'), Type.Literal('recover')], { default: 'reject' }),
   /** The `retry` hint (ms) sent when the server ends a connection it expects the client to resume. */
   retryMs: Type.Integer({ minimum: 0, default: 1000 }),
   /** How often idle sessions are looked for; by default a tenth of `ttlMs`, at most a minute. */

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import type { ClientSession, LoggingLevel } from '@mcp-fastify/mcp-protocol'
 import { streamResumeChannel, type StreamResumeEvent } from './channels.ts'
-import { parseEventId, type EventLog } from './event-log.ts'
+import { parseEventId } from './event-log.ts'
 import type { SessionRecord, SessionStore } from './store.ts'
-import { replay, Stream, type StreamSink } from './stream.ts'
+import { follow, Stream, type StreamServices, type StreamSink } from './stream.ts'
 
 /** The id of the one standalone stream of a session (the one a GET opens). */
 export const STANDALONE_STREAM_ID = 'get'
 
-export type ResumeOutcome = 'resumed' | 'replayed' | 'invalid'
+export type ResumeOutcome = 'resumed' | 'followed' | 'invalid'
 
-interface SessionServices {
+interface SessionServices extends StreamServices {
   store: SessionStore
-  eventLog: EventLog
 }
 
 /**
@@ -71,12 +70,24 @@ export class Session implements ClientSession {
     return false
   }
 
+  /** Streams open on this node (POST streams in progress, and the standalone one if connected). */
+  get openStreams (): number {
+    return this.#streams.size + (this.#standalone?.connected === true ? 1 : 0)
+  }
+
   /** A new stream for the answer to one POST. */
   openStream (): Stream {
-    const stream = new Stream(randomBytes(9).toString('base64url'), this.id, this.#services.eventLog,
-      (done) => this.#streams.delete(done.id))
+    // The id begins with this node's, so a client resuming it elsewhere finds its writer.
+    const stream = new Stream(`${this.#services.node}${randomBytes(9).toString('base64url')}`, this.id, this.#services, {
+      onComplete: (done) => this.#streams.delete(done.id)
+    })
     this.#streams.set(stream.id, stream)
     return stream
+  }
+
+  /** Whether this node writes the POST stream `streamId` (it has not ended). */
+  writes (streamId: string): boolean {
+    return this.#streams.has(streamId)
   }
 
   /** The standalone stream, once a GET opened it; messages outside any request go there. */
@@ -85,30 +96,27 @@ export class Session implements ClientSession {
   }
 
   openStandalone (): Stream {
-    this.#standalone ??= new Stream(STANDALONE_STREAM_ID, this.id, this.#services.eventLog, () => {})
+    this.#standalone ??= new Stream(STANDALONE_STREAM_ID, this.id, this.#services, { standalone: true })
     return this.#standalone
   }
 
   /**
-   * Resumes the stream `lastEventId` names on `sink`: the events after it, then live ones while
-   * the stream goes on here. A stream no longer live here (it completed) is replayed from the
-   * log and the connection ended. `invalid`: the id is not one this server gave.
+   * Resumes the stream `lastEventId` names on `sink`: the events after it, then live ones until
+   * the stream ends. A stream written here is resumed here; one written on another node (or
+   * one that completed) is followed: replayed from the log, then what its writer publishes.
+   * `invalid`: the id is not one this server gives.
    */
   async resume (lastEventId: string, sink: StreamSink): Promise<ResumeOutcome> {
     const eventId = parseEventId(lastEventId)
     if (eventId === undefined) return 'invalid'
     const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams.get(eventId.streamId)
-    let replayed: number
-    if (stream !== undefined) {
-      replayed = await stream.resume(sink, lastEventId)
-    } else {
-      replayed = await replay(this.#services.eventLog, this.id, lastEventId, sink)
-      sink.end()
-    }
+    const replayed = stream !== undefined
+      ? await stream.resume(sink, lastEventId)
+      : await follow(this.#services, this.id, eventId.streamId, lastEventId, sink)
     if (streamResumeChannel.hasSubscribers) {
       streamResumeChannel.publish({ sessionId: this.id, streamId: eventId.streamId, replayed } satisfies StreamResumeEvent)
     }
-    return stream === undefined ? 'replayed' : 'resumed'
+    return stream === undefined ? 'followed' : 'resumed'
   }
 
   /** The session ended: its connections on this node close and its streams take nothing more. */

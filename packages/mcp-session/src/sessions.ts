@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto'
-import type { JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { JSONRPCMessage, JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import { sessionCloseChannel, sessionOpenChannel, type SessionCloseEvent, type SessionOpenEvent } from './channels.ts'
-import { FST_MCP_SESSION_LIMIT } from './errors.ts'
+import { FST_MCP_SESSION_LIMIT, FST_MCP_SESSION_PRINCIPAL_LIMIT, FST_MCP_SESSION_UNAVAILABLE } from './errors.ts'
 import type { EventLog } from './event-log.ts'
 import type { McpSessionSettings } from './options.ts'
 import { Session } from './session.ts'
+import { streamTopic, writerOf } from './stream.ts'
 import type { SessionRecord, SessionStore } from './store.ts'
 
 export type NewSession = Pick<SessionRecord, 'protocolVersion' | 'clientCapabilities' | 'clientInfo'> &
@@ -17,27 +18,33 @@ export interface McpSessionsServices {
   bus: MessageBus
 }
 
-const BROADCAST_TOPIC = 'mcp:broadcast'
+const NODES_TOPIC = 'mcp:nodes'
 
-interface Broadcast {
-  node: string
-  notification: JSONRPCNotification
-  uri?: string
-}
+/** What nodes tell each other about the sessions they share. */
+type NodeNews =
+  | { type: 'notify', key: string, notification: JSONRPCNotification, uri?: string }
+  | { type: 'ended', sessionId: string }
+  | { type: 'forward', sessionId: string, message: JSONRPCMessage }
+  | { type: 'probe', sessionId: string, streamId: string }
+
+type NodeMessage = NodeNews & { node: string }
 
 /**
  * The sessions of one MCP endpoint (`app.mcpSessions`): creates them, finds them (here, or in
- * the shared store, for a session another node created), ends them, and delivers notifications
- * that belong to no request to the standalone streams of the sessions this node holds.
+ * the shared store, for a session another node created), ends them, and carries what concerns a
+ * session on every node: notifications outside any request, the end of a session, and client
+ * messages that the node awaiting them must see.
  */
 export class McpSessions {
   readonly settings: McpSessionSettings
   readonly store: SessionStore
   readonly eventLog: EventLog
   readonly bus: MessageBus
-  readonly #node = randomUUID()
+  /** This node's id (8 characters), unique per process start. */
+  readonly node = randomBytes(6).toString('base64url')
   readonly #local = new Map<string, Session>()
   readonly #endListeners = new Set<(sessionId: string) => void>()
+  readonly #forwardListeners = new Set<(sessionId: string, message: JSONRPCMessage) => void>()
   #reaper: NodeJS.Timeout | undefined
   #unsubscribe: (() => Promise<void>) | undefined
 
@@ -52,10 +59,15 @@ export class McpSessions {
   async start (): Promise<void> {
     const { ttlMs, reapIntervalMs = Math.min(60_000, Math.ceil(ttlMs / 10)) } = this.settings
     this.#reaper = setInterval(() => { this.reap().catch(() => {}) }, reapIntervalMs).unref()
-    this.#unsubscribe = await this.bus.subscribe(BROADCAST_TOPIC, (payload) => {
-      const broadcast = JSON.parse(payload) as Broadcast
-      if (broadcast.node !== this.#node) this.#deliver(broadcast.notification, broadcast.uri)
+    this.#unsubscribe = await this.bus.subscribe(NODES_TOPIC, (payload) => {
+      const message = JSON.parse(payload) as NodeMessage
+      if (message.node !== this.node) this.#receive(message)
     })
+  }
+
+  /** Sessions held by this node right now. */
+  get size (): number {
+    return this.#local.size
   }
 
   /** Whether the session store answers, for readiness checks. */
@@ -68,34 +80,41 @@ export class McpSessions {
     }
   }
 
-  /** Sessions held by this node right now. */
-  get size (): number {
-    return this.#local.size
-  }
-
   /** Runs when a session ends (deleted or expired), so the engine can cancel its work. */
   onEnd (listener: (sessionId: string) => void): () => void {
     this.#endListeners.add(listener)
     return () => this.#endListeners.delete(listener)
   }
 
+  /** Runs for client messages another node forwarded (see `forward`). */
+  onForward (listener: (sessionId: string, message: JSONRPCMessage) => void): () => void {
+    this.#forwardListeners.add(listener)
+    return () => this.#forwardListeners.delete(listener)
+  }
+
+  /**
+   * Hands a client message to the other nodes: an answer to a request one of them sent, or a
+   * cancellation of a request one of them runs.
+   */
+  async forward (sessionId: string, message: JSONRPCMessage): Promise<void> {
+    await this.#tell({ type: 'forward', sessionId, message })
+  }
+
+  /** See `StreamServices.probe`. */
+  async probe (sessionId: string, streamId: string): Promise<void> {
+    await this.#tell({ type: 'probe', sessionId, streamId })
+  }
+
   async create (init: NewSession): Promise<Session> {
-    if (await this.store.count() >= this.settings.maxSessions) throw new FST_MCP_SESSION_LIMIT(this.settings.maxSessions)
-    const record: SessionRecord = {
-      id: randomUUID(),
-      protocolVersion: init.protocolVersion,
-      clientCapabilities: init.clientCapabilities,
-      clientInfo: init.clientInfo,
-      logLevel: undefined,
-      subscriptions: [],
-      principal: init.principal,
-      createdAt: Date.now()
-    }
-    await this.store.create(record, this.settings.ttlMs)
-    if (sessionOpenChannel.hasSubscribers) {
-      sessionOpenChannel.publish({ sessionId: record.id, protocolVersion: record.protocolVersion, clientName: record.clientInfo?.name } satisfies SessionOpenEvent)
-    }
-    return this.#hold(record)
+    return this.#open(randomUUID(), init)
+  }
+
+  /**
+   * Recovery mode: makes a session under an id the store does not know (any more), for a client
+   * that would rather go on than initialize again. What it negotiated is lost.
+   */
+  async recover (id: string, init: NewSession): Promise<Session> {
+    return this.#open(id, init)
   }
 
   /**
@@ -103,31 +122,32 @@ export class McpSessions {
    * expired. A session created on another node is taken up here from the shared store.
    */
   async get (id: string): Promise<Session | undefined> {
+    const { ttlMs } = this.settings
     const held = this.#local.get(id)
     if (held !== undefined) {
-      if (!await this.store.touch(id, this.settings.ttlMs)) {
+      if (!await this.#reach(this.store.touch(id, ttlMs))) {
         if (this.#local.get(id) === held) {
           this.#release(held, 'expired')
-          await this.eventLog.drop(id)
+          await this.eventLog.drop(id).catch(() => {})
         }
         return undefined
       }
       held.lastSeen = Date.now()
       return held
     }
-    const record = await this.store.get(id)
-    if (record === undefined) return undefined
-    await this.store.touch(id, this.settings.ttlMs)
+    const record = await this.#reach(this.store.get(id))
+    if (record === undefined || !await this.#reach(this.store.touch(id, ttlMs))) return undefined
     return this.#local.get(id) ?? this.#hold(record)
   }
 
-  /** Ends a session everywhere: its record, its events, its connections here. */
+  /** Ends a session everywhere: its record, its events, its connections on every node. */
   async delete (id: string): Promise<boolean> {
     const held = this.#local.get(id)
-    const existed = await this.store.delete(id)
+    const existed = await this.#reach(this.store.delete(id))
     if (held !== undefined) this.#release(held, 'deleted')
     else if (existed) this.#ended(id, 'deleted', undefined)
-    await this.eventLog.drop(id)
+    await this.#reach(this.eventLog.drop(id))
+    await this.#tell({ type: 'ended', sessionId: id })
     return existed || held !== undefined
   }
 
@@ -137,9 +157,9 @@ export class McpSessions {
    * subscribed to it.
    */
   broadcast (notification: JSONRPCNotification, uri?: string): void {
-    this.#deliver(notification, uri)
-    const broadcast: Broadcast = uri === undefined ? { node: this.#node, notification } : { node: this.#node, notification, uri }
-    this.bus.publish(BROADCAST_TOPIC, JSON.stringify(broadcast)).catch(() => {})
+    const key = randomUUID()
+    this.#deliver(key, notification, uri)
+    this.#tell(uri === undefined ? { type: 'notify', key, notification } : { type: 'notify', key, notification, uri }).catch(() => {})
   }
 
   /**
@@ -174,6 +194,58 @@ export class McpSessions {
     this.#local.clear()
   }
 
+  async #open (id: string, init: NewSession): Promise<Session> {
+    const { maxSessions, maxSessionsPerPrincipal, ttlMs } = this.settings
+    if (await this.#reach(this.store.count()) >= maxSessions) throw new FST_MCP_SESSION_LIMIT(maxSessions)
+    if (init.principal !== undefined && maxSessionsPerPrincipal !== undefined &&
+      await this.#reach(this.store.count(init.principal)) >= maxSessionsPerPrincipal) {
+      throw new FST_MCP_SESSION_PRINCIPAL_LIMIT(maxSessionsPerPrincipal)
+    }
+    const record: SessionRecord = {
+      id,
+      protocolVersion: init.protocolVersion,
+      clientCapabilities: init.clientCapabilities,
+      clientInfo: init.clientInfo,
+      logLevel: undefined,
+      subscriptions: [],
+      principal: init.principal,
+      createdAt: Date.now()
+    }
+    await this.#reach(this.store.create(record, ttlMs))
+    if (sessionOpenChannel.hasSubscribers) {
+      sessionOpenChannel.publish({ sessionId: record.id, protocolVersion: record.protocolVersion, clientName: record.clientInfo?.name } satisfies SessionOpenEvent)
+    }
+    return this.#hold(record)
+  }
+
+  /** A store that cannot be reached is a 503 for the client, never a crash. */
+  async #reach<T> (operation: Promise<T>): Promise<T> {
+    try {
+      return await operation
+    } catch (error) {
+      throw new FST_MCP_SESSION_UNAVAILABLE({ cause: error })
+    }
+  }
+
+  async #tell (message: NodeNews): Promise<void> {
+    await this.bus.publish(NODES_TOPIC, JSON.stringify({ ...message, node: this.node })).catch(() => {})
+  }
+
+  #receive (message: NodeMessage): void {
+    if (message.type === 'notify') {
+      this.#deliver(message.key, message.notification, message.uri)
+    } else if (message.type === 'probe') {
+      if (writerOf(message.streamId) !== this.node) return
+      const alive = this.#local.get(message.sessionId)?.writes(message.streamId) === true
+      this.bus.publish(streamTopic(message.sessionId, message.streamId), JSON.stringify({ alive })).catch(() => {})
+    } else if (message.type === 'ended') {
+      const held = this.#local.get(message.sessionId)
+      if (held !== undefined) this.#release(held, 'deleted')
+    } else {
+      for (const listener of this.#forwardListeners) listener(message.sessionId, message.message)
+    }
+  }
+
   #hold (record: SessionRecord): Session {
     const session = new Session(record, this)
     this.#local.set(session.id, session)
@@ -194,11 +266,15 @@ export class McpSessions {
     for (const listener of this.#endListeners) listener(sessionId)
   }
 
-  #deliver (notification: JSONRPCNotification, uri: string | undefined): void {
+  /**
+   * Every node that has a session's standalone stream delivers to it (connected or not, so a
+   * client that resumes gets what it missed); the broadcast's key makes it logged, and sent, once.
+   */
+  #deliver (key: string, notification: JSONRPCNotification, uri: string | undefined): void {
     for (const session of this.#local.values()) {
       const stream = session.standalone
       if (stream === undefined || (uri !== undefined && !session.isSubscribed(uri))) continue
-      stream.send(notification).catch(() => {})
+      stream.send(notification, key).catch(() => {})
     }
   }
 }

@@ -29,8 +29,8 @@ export interface SessionStore {
   update (id: string, changes: SessionChanges): Promise<void>
   /** False when there was nothing to delete. */
   delete (id: string): Promise<boolean>
-  /** Live records, for the cap on sessions. */
-  count (): Promise<number>
+  /** Live records (of one principal, when given), for the caps on sessions. */
+  count (principal?: string): Promise<number>
   /** Resolves when the store answers; rejects with the reason when it does not (readiness). */
   ping (): Promise<void>
   close (): Promise<void>

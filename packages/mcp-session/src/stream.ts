@@ -1,38 +1,79 @@
 import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
-import { formatEventId, parseEventId, type EventLog } from './event-log.ts'
+import type { MessageBus } from './bus.ts'
+import { formatEventId, parseEventId, type EventLog, type StoredEvent } from './event-log.ts'
 
 /** A live connection that carries a stream's events: an SSE response, written by the transport. */
 export interface StreamSink {
-  /** Writes one event. */
-  write (id: string, message: JSONRPCMessage): void
+  /** Writes one event (without an id when it could not be logged). */
+  write (id: string | undefined, message: JSONRPCMessage): void
   /** Ends the connection; `retryMs` tells the client to reconnect after that long. */
   end (retryMs?: number): void
   /** Runs once the connection is closed, by either side. */
   onClose (listener: () => void): void
 }
 
+export interface StreamServices {
+  eventLog: EventLog
+  bus: MessageBus
+  /** This node's id (8 characters); the streams this node writes begin with it. */
+  node: string
+  /** Asks the node writing a stream whether it still does: it answers `{ alive }` on the stream's topic. */
+  probe (sessionId: string, streamId: string): Promise<void>
+}
+
 /**
- * One logical SSE stream of a session: the stream of a POST (its request's messages, then its
- * response) or the standalone stream a GET opens. It outlives its connections: every message
- * is logged, then written to the connection attached now, if any. A client that reconnects with
- * `Last-Event-ID` gets what it missed, then the rest live. Messages keep their order.
+ * What travels on a stream's bus topic: an event for a connection held elsewhere, a takeover of
+ * the standalone stream, or the answer to a probe.
+ */
+type Wire =
+  | { id: string | undefined, message: JSONRPCMessage, final?: true }
+  | { takeover: string }
+  | { alive: boolean }
+
+type WireEvent = Extract<Wire, { message: unknown }>
+
+/** The node that writes a POST stream: its id begins the stream's. */
+export function writerOf (streamId: string): string {
+  return streamId.slice(0, 8)
+}
+
+const PROBE_TIMEOUT_MS = 2000
+
+export function streamTopic (sessionId: string, streamId: string): string {
+  return `mcp:stream:${sessionId}:${streamId}`
+}
+
+/**
+ * One logical SSE stream of a session, as this node writes it: the stream of a POST answered
+ * here (its request's messages, then its response), or the standalone stream (messages outside
+ * any request). It outlives its connections: every message is logged, then written to the
+ * connection attached here, or, when none is, published on the bus for a node whose connection
+ * follows the stream (a client that reconnected elsewhere with `Last-Event-ID`). Messages keep
+ * their order.
+ *
+ * The standalone stream has writers on every node: while this node holds its connection, it
+ * listens on the bus for what other nodes send it, and a connection opened on another node
+ * takes it over (the newest connection wins).
  */
 export class Stream {
   readonly id: string
   readonly #sessionId: string
-  readonly #log: EventLog
+  readonly #services: StreamServices
+  readonly #standalone: boolean
   readonly #onComplete: (stream: Stream) => void
   #sink: StreamSink | undefined
+  #unlisten: (() => Promise<void>) | undefined
   #queue: Promise<void> = Promise.resolve()
   #lastEventId: string
   #completed = false
   #closed = false
 
-  constructor (id: string, sessionId: string, log: EventLog, onComplete: (stream: Stream) => void) {
+  constructor (id: string, sessionId: string, services: StreamServices, options: { standalone?: boolean, onComplete?: (stream: Stream) => void } = {}) {
     this.id = id
     this.#sessionId = sessionId
-    this.#log = log
-    this.#onComplete = onComplete
+    this.#services = services
+    this.#standalone = options.standalone === true
+    this.#onComplete = options.onComplete ?? (() => {})
     this.#lastEventId = formatEventId(id, 0)
   }
 
@@ -49,45 +90,36 @@ export class Stream {
     return this.#completed
   }
 
-  /** Logs `message`, then writes it to the attached connection; nothing once the session ended. */
-  send (message: JSONRPCMessage): Promise<void> {
-    return this.#enqueue(async () => {
-      if (this.#closed) return
-      const id = await this.#log.append(this.#sessionId, this.id, message)
-      this.#lastEventId = id
-      this.#sink?.write(id, message)
-    })
+  /**
+   * Logs `message`, then delivers it; nothing once the session ended. With `dedupe`, a message
+   * another node already sent under that key is not sent again.
+   */
+  send (message: JSONRPCMessage, dedupe?: string): Promise<void> {
+    return this.#enqueue(() => this.#send(message, false, dedupe))
   }
 
   /** Sends the stream's last message (a POST's response), if any, and ends it. */
   complete (message?: JSONRPCMessage): Promise<void> {
-    const sent = message === undefined ? Promise.resolve() : this.send(message)
     return this.#enqueue(async () => {
+      if (message !== undefined) await this.#send(message, true)
       this.#completed = true
-      this.#sink?.end()
-      this.#sink = undefined
+      this.#detach()?.end()
       this.#onComplete(this)
-    }).then(() => sent)
+    })
   }
 
   /** The session ended: ends the connection, and nothing more is logged or sent. */
   close (): void {
     this.#closed = true
-    this.#sink?.end()
-    this.#sink = undefined
+    this.#detach()?.end()
   }
 
   /**
    * Makes `sink` the stream's connection until it closes; the stream then goes on without one.
-   * A connection attached before is ended: the newest connection wins.
+   * A connection attached before is ended: the newest connection wins, on any node.
    */
-  attach (sink: StreamSink): void {
-    if (this.#sink === sink) return
-    this.#sink?.end()
-    this.#sink = sink
-    sink.onClose(() => {
-      if (this.#sink === sink) this.#sink = undefined
-    })
+  attach (sink: StreamSink): Promise<void> {
+    return this.#attach(sink)
   }
 
   /**
@@ -95,11 +127,7 @@ export class Stream {
    * `retryMs`, the client reconnects after that long with `Last-Event-ID` (SSE polling, 2025-11-25).
    */
   disconnect (retryMs?: number): Promise<void> {
-    return this.#enqueue(async () => {
-      const sink = this.#sink
-      this.#sink = undefined
-      sink?.end(retryMs)
-    })
+    return this.#enqueue(async () => { this.#detach()?.end(retryMs) })
   }
 
   /**
@@ -110,10 +138,70 @@ export class Stream {
   resume (sink: StreamSink, lastEventId: string): Promise<number> {
     let replayed = 0
     return this.#enqueue(async () => {
-      replayed = await replay(this.#log, this.#sessionId, lastEventId, sink)
+      const events = await replayable(this.#services.eventLog, this.#sessionId, lastEventId)
+      for (const event of events) sink.write(event.id, event.message)
+      replayed = events.length
       if (this.#completed) sink.end()
-      else this.attach(sink)
+      else await this.#attach(sink, new Set(events.map((event) => event.id)))
     }).then(() => replayed)
+  }
+
+  async #send (message: JSONRPCMessage, final: boolean, dedupe?: string): Promise<void> {
+    if (this.#closed) return
+    let id: string | undefined
+    try {
+      id = await this.#services.eventLog.append(this.#sessionId, this.id, message, { final, dedupe })
+      if (id === undefined) return
+      this.#lastEventId = id
+    } catch {
+      // The log is out of reach: a connected client still gets the message, without an id.
+    }
+    if (this.#sink !== undefined) {
+      this.#sink.write(id, message)
+    } else if (id !== undefined) {
+      const wire: Wire = final ? { id, message, final } : { id, message }
+      await this.#services.bus.publish(streamTopic(this.#sessionId, this.id), JSON.stringify(wire)).catch(() => {})
+    }
+  }
+
+  /** Swaps the connection at once; a standalone stream then listens for other nodes (async). */
+  #attach (sink: StreamSink, replayed?: Set<string>): Promise<void> {
+    if (this.#sink === sink || this.#closed) return Promise.resolve()
+    this.#detach()?.end()
+    this.#sink = sink
+    sink.onClose(() => {
+      if (this.#sink === sink) this.#detach()
+    })
+    return this.#standalone ? this.#listen(sink, replayed) : Promise.resolve()
+  }
+
+  /** While this node holds the standalone stream: what other nodes send it, and takeovers. */
+  async #listen (sink: StreamSink, replayed: Set<string> | undefined): Promise<void> {
+    const { bus, node } = this.#services
+    const topic = streamTopic(this.#sessionId, this.id)
+    const unlisten = await bus.subscribe(topic, (payload) => {
+      if (this.#sink !== sink) return
+      const wire = JSON.parse(payload) as Wire
+      if ('takeover' in wire) {
+        if (wire.takeover !== node) this.#enqueue(async () => { if (this.#sink === sink) this.#detach()?.end() }).catch(() => {})
+      } else if ('message' in wire && (wire.id === undefined || replayed?.has(wire.id) !== true)) {
+        sink.write(wire.id, wire.message)
+      }
+    })
+    if (this.#sink !== sink) {
+      await unlisten()
+      return
+    }
+    this.#unlisten = unlisten
+    await bus.publish(topic, JSON.stringify({ takeover: node } satisfies Wire))
+  }
+
+  #detach (): StreamSink | undefined {
+    const sink = this.#sink
+    this.#sink = undefined
+    this.#unlisten?.().catch(() => {})
+    this.#unlisten = undefined
+    return sink
   }
 
   #enqueue (work: () => Promise<void>): Promise<void> {
@@ -123,11 +211,61 @@ export class Stream {
   }
 }
 
-/** Writes the logged events after `lastEventId` to `sink`; how many (none for an id not ours). */
-export async function replay (log: EventLog, sessionId: string, lastEventId: string, sink: StreamSink): Promise<number> {
+async function replayable (log: EventLog, sessionId: string, lastEventId: string): Promise<StoredEvent[]> {
   const after = parseEventId(lastEventId)
-  if (after === undefined) return 0
-  const events = await log.replay(sessionId, after)
-  for (const event of events) sink.write(event.id, event.message)
+  return after === undefined ? [] : await log.replay(sessionId, after)
+}
+
+/**
+ * Follows, on `sink`, a stream this node does not write: a POST answered on another node, or
+ * one that ended. What its writer publishes is listened to first, then the events after
+ * `lastEventId` come from the log, then the live ones, until the last; nothing twice. A stream
+ * no node writes any more (its writer says so, or does not answer) ends after the replay.
+ * Resolves to the number of events replayed.
+ */
+export async function follow (services: StreamServices, sessionId: string, streamId: string, lastEventId: string, sink: StreamSink): Promise<number> {
+  let replaying = true
+  let ended = false
+  const buffered: WireEvent[] = []
+  let answer: (alive: boolean) => void = () => {}
+  const alive = new Promise<boolean>((resolve) => { answer = resolve })
+  const deliver = (event: { id: string | undefined, message: JSONRPCMessage, final?: boolean }): void => {
+    if (ended) return
+    sink.write(event.id, event.message)
+    if (event.final === true) finish()
+  }
+  const unsubscribe = await services.bus.subscribe(streamTopic(sessionId, streamId), (payload) => {
+    const wire = JSON.parse(payload) as Wire
+    if ('alive' in wire) answer(wire.alive)
+    else if ('message' in wire) {
+      if (replaying) buffered.push(wire)
+      else deliver(wire)
+    }
+  })
+  function finish (): void {
+    if (ended) return
+    ended = true
+    sink.end()
+    unsubscribe().catch(() => {})
+  }
+  sink.onClose(() => {
+    if (ended) return
+    ended = true
+    unsubscribe().catch(() => {})
+  })
+  // Written here and not found: it ended (or never was); elsewhere: ask its writer.
+  const writer = writerOf(streamId)
+  if (writer === services.node) answer(false)
+  else services.probe(sessionId, streamId).catch(() => answer(false))
+  const timer = setTimeout(() => answer(false), PROBE_TIMEOUT_MS).unref()
+  const events = await replayable(services.eventLog, sessionId, lastEventId)
+  for (const event of events) deliver(event)
+  replaying = false
+  const replayed = new Set(events.map((event) => event.id))
+  for (const event of buffered) {
+    if (event.id === undefined || !replayed.has(event.id)) deliver(event)
+  }
+  if (!ended && !await alive) finish()
+  clearTimeout(timer)
   return events.length
 }

@@ -12,15 +12,17 @@ import {
   type SessionRecord,
   type SessionStore,
   type StoredEvent,
-  type StreamSink
+  type StreamServices,
+  type StreamSink,
+  type AppendOptions
 } from '../src/index.ts'
 import { resolveSettings } from '../src/options.ts'
 
 /** A connection that records what is written to it, and can be closed from "the client side". */
 export interface FakeSink extends StreamSink {
   /** Ids of the events written, in order. */
-  readonly ids: string[]
-  readonly writes: Array<{ id: string, message: JSONRPCMessage }>
+  readonly ids: Array<string | undefined>
+  readonly writes: Array<{ id: string | undefined, message: JSONRPCMessage }>
   /** The `retryMs` of each `end` call (`undefined` when none was given). */
   readonly ends: Array<number | undefined>
   /** `write:<id>` and `end:<retryMs>` entries, in the order they happened. */
@@ -36,13 +38,13 @@ export interface FakeSinkOptions {
   /** A shared timeline to record into as well (to interleave with an event log's). */
   timeline?: string[]
   /** Runs on each write (to look at the world at that moment). */
-  onWrite?: (id: string, message: JSONRPCMessage) => void
+  onWrite?: (id: string | undefined, message: JSONRPCMessage) => void
 }
 
 export function fakeSink (options: FakeSinkOptions = {}): FakeSink {
   const listeners: Array<() => void> = []
-  const ids: string[] = []
-  const writes: Array<{ id: string, message: JSONRPCMessage }> = []
+  const ids: Array<string | undefined> = []
+  const writes: Array<{ id: string | undefined, message: JSONRPCMessage }> = []
   const ends: Array<number | undefined> = []
   const timeline: string[] = []
   let closed = false
@@ -121,12 +123,13 @@ export class ControlledEventLog implements EventLog {
     this.timeline = timeline
   }
 
-  async append (sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
+  async append (sessionId: string, streamId: string, message: JSONRPCMessage, options?: AppendOptions): Promise<string | undefined> {
     const n = this.#appends++
     if (this.appendGate !== undefined) await this.appendGate
     const turns = this.appendDelay?.(n) ?? 0
     if (turns > 0) await flush(turns)
-    const id = await this.inner.append(sessionId, streamId, message)
+    const id = await this.inner.append(sessionId, streamId, message, options)
+    if (id === undefined) return undefined
     this.appended.push(id)
     this.timeline.push(`log:${id}`)
     return id
@@ -191,4 +194,9 @@ export async function advance (t: TestContext, ms: number, step = 100): Promise<
     t.mock.timers.tick(Math.min(step, ms - done))
     await flush()
   }
+}
+
+/** What a Stream or Session needs around it, in one process: a log, a bus, this node's id. */
+export function streamServices (eventLog: EventLog = new MemoryEventLog(), node = 'node0000'): StreamServices {
+  return { eventLog, bus: new MemoryMessageBus(), node, probe: async () => {} }
 }

@@ -25,7 +25,10 @@ test('plugin: decorates app.mcpSessions, with the default settings', async (t) =
   assert.deepStrictEqual(app.mcpSessions.settings, {
     ttlMs: 30 * 60_000,
     maxSessions: 100_000,
+    maxStreamsPerSession: 100,
     maxEventsPerSession: 1000,
+    maxEventAgeMs: 10 * 60_000,
+    unknownSessions: 'reject',
     retryMs: 1000
   })
   assert.ok(app.mcpSessions.store instanceof MemorySessionStore)
@@ -46,7 +49,7 @@ test('plugin: options and services are used', async (t) => {
   const bus = new MemoryMessageBus()
   const app = await build(t, { ttlMs: 5000, maxSessions: 3, retryMs: 0, reapIntervalMs: 250, store, eventLog, bus })
   assert.deepStrictEqual(app.mcpSessions.settings,
-    { ttlMs: 5000, maxSessions: 3, maxEventsPerSession: 1000, retryMs: 0, reapIntervalMs: 250 })
+    { ttlMs: 5000, maxSessions: 3, maxStreamsPerSession: 100, maxEventsPerSession: 1000, maxEventAgeMs: 600_000, unknownSessions: 'reject', retryMs: 0, reapIntervalMs: 250 })
   assert.strictEqual(app.mcpSessions.store, store)
   assert.strictEqual(app.mcpSessions.eventLog, eventLog)
   assert.strictEqual(app.mcpSessions.bus, bus)

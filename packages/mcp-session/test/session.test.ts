@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MemoryEventLog, MemorySessionStore, parseEventId, Session, STANDALONE_STREAM_ID } from '../src/index.ts'
-import { fakeSink, flush, notification, sessionRecord } from './helpers.ts'
+import { fakeSink, flush, notification, sessionRecord, streamServices } from './helpers.ts'
 
 /**
  * A session over a memory store and event log. The session holds its own copy of the record,
@@ -12,7 +12,7 @@ async function makeSession (): Promise<{ session: Session, store: MemorySessionS
   const eventLog = new MemoryEventLog()
   const record = sessionRecord('sess-1', { principal: 'alice' })
   await store.create(structuredClone(record), 60_000)
-  return { session: new Session(record, { store, eventLog }), store, eventLog }
+  return { session: new Session(record, { store, ...streamServices(eventLog) }), store, eventLog }
 }
 
 test('Session: exposes its record', async (t) => {
@@ -128,7 +128,7 @@ test('Session: resume with the id of a completed stream replays it from the log,
   const response = { jsonrpc: '2.0', id: 1, result: {} } as const
   await stream.complete(response)
   const sink = fakeSink()
-  assert.strictEqual(await session.resume(`${stream.id}.0`, sink), 'replayed')
+  assert.strictEqual(await session.resume(`${stream.id}.0`, sink), 'followed')
   assert.deepStrictEqual(sink.writes, [
     { id: `${stream.id}.1`, message: notification('progress') },
     { id: `${stream.id}.2`, message: response }

@@ -2,7 +2,9 @@ import {
   DEFAULT_HTTP_PROTOCOL_VERSION, PROTOCOL_VERSIONS, statelessSession,
   type ClientSession, type McpServer, type ProtocolVersion
 } from '@mcp-fastify/mcp-protocol'
-import type { McpSessions, Session } from '@mcp-fastify/mcp-session'
+import { errorCodes as sessionErrors, type McpSessions, type Session } from '@mcp-fastify/mcp-session'
+
+const FST_MCP_SESSION_STREAM_LIMIT_ERROR = sessionErrors.FST_MCP_SESSION_STREAM_LIMIT
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSION_NOT_FOUND, FST_MCP_TRANSPORT_SESSION_REQUIRED
@@ -38,12 +40,35 @@ export function principalOf (request: FastifyRequest): string | undefined {
  * The session a request names in `Mcp-Session-Id`: 400 without one, 404 for an unknown one. A
  * session belongs to the principal that created it: presented by anyone else, it is unknown.
  */
-export async function requireSession (sessions: McpSessions, request: FastifyRequest): Promise<Session> {
+export async function requireSession (sessions: McpSessions, request: FastifyRequest, headerVersion?: ProtocolVersion): Promise<Session> {
   const id = readSessionId(request)
   if (id === undefined) throw new FST_MCP_TRANSPORT_SESSION_REQUIRED()
-  const session = await sessions.get(id)
+  const session = await sessions.get(id) ?? await recover(sessions, request, id, headerVersion)
   if (session === undefined || session.principal !== principalOf(request)) throw new FST_MCP_TRANSPORT_SESSION_NOT_FOUND()
   return session
+}
+
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/
+
+/**
+ * Recovery mode (`unknownSessions: 'recover'`): an unknown id becomes a new session for the
+ * client presenting it, at the protocol version its header names, with no known capabilities.
+ */
+async function recover (sessions: McpSessions, request: FastifyRequest, id: string, headerVersion: ProtocolVersion | undefined): Promise<Session | undefined> {
+  if (sessions.settings.unknownSessions !== 'recover' || !SESSION_ID.test(id)) return undefined
+  request.log.info({ sessionId: id }, 'MCP session recovered')
+  return sessions.recover(id, {
+    protocolVersion: headerVersion ?? DEFAULT_HTTP_PROTOCOL_VERSION,
+    clientCapabilities: {},
+    clientInfo: undefined,
+    principal: principalOf(request)
+  })
+}
+
+/** A session may hold `maxStreamsPerSession` open streams on a node; past it, 429. */
+export function requireStreamRoom (session: Session, sessions: McpSessions): void {
+  const max = sessions.settings.maxStreamsPerSession
+  if (session.openStreams >= max) throw new FST_MCP_SESSION_STREAM_LIMIT_ERROR(max)
 }
 
 const stateless = new Map<ProtocolVersion, ClientSession>(PROTOCOL_VERSIONS.map((version) => [version, statelessSession(version)]))

@@ -39,7 +39,8 @@ export class PostExchange implements RequestChannel {
   send (message: JSONRPCRequest | JSONRPCNotification): Promise<void> | void {
     const { mode, accepts, session } = this.#options
     if (this.#done || (this.#sse === undefined && (mode === 'json' || !accepts.sse))) {
-      return session?.standalone?.send(message)
+      // The session's standalone stream carries it, wherever its GET connection is.
+      return session?.openStandalone().send(message)
     }
     return this.#deliver(message)
   }
@@ -94,7 +95,7 @@ export class PostExchange implements RequestChannel {
     // With a session, the stream is logged and resumable.
     const stream = session.openStream()
     this.#stream = stream
-    stream.attach(sse)
     if (versionFeatures(protocolVersion).primingEvents) sse.prime(stream.lastEventId, retryMs)
+    stream.attach(sse).catch(() => {})
   }
 }

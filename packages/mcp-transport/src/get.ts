@@ -1,7 +1,7 @@
 import { versionFeatures } from '@mcp-fastify/mcp-protocol'
 import { parseEventId } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { requireSession, requireSessions, type Endpoint } from './endpoint.ts'
+import { requireSession, requireSessions, requireStreamRoom, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_INVALID_EVENT_ID } from './errors.ts'
 import { readProtocolVersion, requireEventStream } from './headers.ts'
 import { SseConnection } from './sse.ts'
@@ -15,8 +15,8 @@ export function createGetHandler (endpoint: Endpoint) {
   return async function get (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const sessions = requireSessions(endpoint, reply, 'A GET stream')
     requireEventStream(request)
-    readProtocolVersion(request)
-    const session = await requireSession(sessions, request)
+    const session = await requireSession(sessions, request, readProtocolVersion(request))
+    requireStreamRoom(session, sessions)
     const lastEventId = request.headers['last-event-id']
     if (typeof lastEventId === 'string' && parseEventId(lastEventId) === undefined) throw new FST_MCP_TRANSPORT_INVALID_EVENT_ID()
     const sse = new SseConnection(reply, endpoint.connections, 'get', session.id).start()
@@ -24,8 +24,8 @@ export function createGetHandler (endpoint: Endpoint) {
       await session.resume(lastEventId, sse)
     } else {
       const stream = session.openStandalone()
-      stream.attach(sse)
       if (versionFeatures(session.protocolVersion).primingEvents) sse.prime(stream.lastEventId, sessions.settings.retryMs)
+      await stream.attach(sse)
     }
     return reply
   }

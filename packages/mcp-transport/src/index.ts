@@ -68,6 +68,14 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     servedEndpoint.set(sessions, url)
     endpoint.sessions = sessions
     sessions.onEnd((sessionId) => server.closeSession(sessionId))
+    sessions.onForward((sessionId, message) => {
+      // Another node received what concerns a request of this one: a client's answer, a cancellation.
+      sessions.get(sessionId).then((session) => {
+        if (session === undefined) return
+        if ('method' in message && !('id' in message)) server.handleNotification(message, session)
+        else if (!('method' in message)) server.handleResponse(message, session)
+      }).catch(() => {})
+    })
     server.onNotification((notification, uri) => sessions.broadcast(notification, uri))
   })
   app.addHook('onListen', async function (this: FastifyInstance) {

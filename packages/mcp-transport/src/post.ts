@@ -1,10 +1,10 @@
 import {
   DEFAULT_HTTP_PROTOCOL_VERSION, errorResponse, ErrorCode, readMessage, versionFeatures,
-  type ClientSession, type InitializeRequestParams, type JSONRPCRequest, type JSONRPCResponse, type ProtocolVersion
+  type ClientSession, type InboundMessage, type InitializeRequestParams, type JSONRPCRequest, type JSONRPCResponse, type ProtocolVersion
 } from '@mcp-fastify/mcp-protocol'
 import type { Session } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { principalOf, requireSession, statelessClient, type Endpoint } from './endpoint.ts'
+import { principalOf, requireSession, requireStreamRoom, statelessClient, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_INVALID_MESSAGE, type McpHttpError } from './errors.ts'
 import { acceptsForPost, readProtocolVersion, requireJsonBody, type Accepts } from './headers.ts'
 import { PostExchange } from './exchange.ts'
@@ -29,8 +29,19 @@ export function createPostHandler (endpoint: Endpoint) {
       const protocolVersion = headerVersion ?? DEFAULT_HTTP_PROTOCOL_VERSION
       return { session: statelessClient(protocolVersion), held: undefined, protocolVersion }
     }
-    const held = await requireSession(sessions, request)
+    const held = await requireSession(sessions, request, headerVersion)
     return { session: held, held, protocolVersion: held.protocolVersion }
+  }
+
+  /**
+   * A notification or a client response. One this node cannot place (an answer to a request
+   * another node sent, a cancellation of a request another node runs) goes to the other nodes.
+   */
+  function receive (inbound: Extract<InboundMessage, { kind: 'notification' | 'response' }>, { session, held }: Client): void {
+    const placed = inbound.kind === 'response'
+      ? server.handleResponse(inbound.message, session)
+      : server.handleNotification(inbound.message, session) || inbound.message.method !== 'notifications/cancelled'
+    if (!placed && held !== undefined) endpoint.sessions?.forward(held.id, inbound.message).catch(() => {})
   }
 
   function exchange (reply: FastifyReply, accepts: Accepts, { held, protocolVersion }: Client): PostExchange {
@@ -76,10 +87,8 @@ export function createPostHandler (endpoint: Endpoint) {
       const inbound = readMessage(frame)
       if (inbound.kind === 'invalid') {
         pending.push(Promise.resolve(errorResponse(inbound.id, ErrorCode.InvalidRequest, inbound.reason)))
-      } else if (inbound.kind === 'notification') {
-        server.handleNotification(inbound.message, target.session)
-      } else if (inbound.kind === 'response') {
-        server.handleResponse(inbound.message, target.session)
+      } else if (inbound.kind !== 'request') {
+        receive(inbound, target)
       } else if (inbound.message.method === 'initialize') {
         pending.push(Promise.resolve(errorResponse(inbound.message.id, ErrorCode.InvalidRequest, 'Invalid request: initialize must not be part of a batch')))
       } else {
@@ -115,12 +124,12 @@ export function createPostHandler (endpoint: Endpoint) {
     }
     const target = await client(request, headerVersion)
     if (inbound.kind === 'request') {
+      if (target.held !== undefined) requireStreamRoom(target.held, endpoint.sessions!)
       const answer = exchange(reply, accepts, target)
       await answer.respond(await server.handleRequest(inbound.message, target.session, answer, { request }))
       return reply
     }
-    if (inbound.kind === 'notification') server.handleNotification(inbound.message, target.session)
-    else server.handleResponse(inbound.message, target.session)
+    receive(inbound, target)
     return reply.code(202).send()
   }
 }

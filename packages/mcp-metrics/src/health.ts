@@ -1,0 +1,94 @@
+import type { McpSessions } from '@mcp-fastify/mcp-session'
+import type { FastifyInstance } from 'fastify'
+import type { ReadyCheck } from './options.ts'
+
+export interface CheckResult {
+  ok: boolean
+  reason?: string
+}
+
+export interface ReadinessReport {
+  /** `ok`: send traffic here; `unavailable`: not now (starting, shutting down, a dependency down, overloaded). */
+  status: 'ok' | 'unavailable'
+  checks: Record<string, CheckResult>
+}
+
+/** What readiness asks of the load-shedding sensor. */
+export interface PressureGauge {
+  isUnderPressure (): boolean
+}
+
+/** Names of the checks mcp-metrics makes itself; `readyChecks` must not take them. */
+export const BUILT_IN_CHECKS = ['sessionStore', 'pressure', 'closing']
+
+function reasonOf (error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Runs one check, which fails when it rejects, throws, or has not answered within `timeoutMs`. */
+function run (check: ReadyCheck, timeoutMs: number): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs).unref()
+    Promise.resolve().then(check).then(
+      () => { clearTimeout(timer); resolve({ ok: true }) },
+      (error: unknown) => { clearTimeout(timer); resolve({ ok: false, reason: reasonOf(error) }) })
+  })
+}
+
+/**
+ * Whether this instance should get traffic: not while it is closing, nor while the session store
+ * does not answer (a Redis store that is down), nor while it sheds load, nor while a check of the
+ * app's fails.
+ */
+export class Readiness {
+  readonly #timeoutMs: number
+  readonly #checks = new Map<string, ReadyCheck>()
+  readonly #pressure: PressureGauge | undefined
+  #closing = false
+
+  constructor (timeoutMs: number, checks: Record<string, ReadyCheck>, pressure: PressureGauge | undefined) {
+    this.#timeoutMs = timeoutMs
+    this.#pressure = pressure
+    for (const [name, check] of Object.entries(checks)) this.#checks.set(name, check)
+  }
+
+  /** Checks the session store of the context (its `ping()`, through `McpSessions.health()`). */
+  watchSessions (sessions: McpSessions): void {
+    this.#checks.set('sessionStore', async () => {
+      const health = await sessions.health()
+      if (!health.ok) throw new Error(health.reason)
+    })
+  }
+
+  /** From the start of `app.close()` on, the instance is not ready. */
+  close (): void {
+    this.#closing = true
+  }
+
+  async report (): Promise<ReadinessReport> {
+    if (this.#closing) return { status: 'unavailable', checks: { closing: { ok: false, reason: 'the server is shutting down' } } }
+    const checks: Record<string, CheckResult> = {}
+    const names = [...this.#checks.keys()]
+    const results = await Promise.all(names.map((name) => run(this.#checks.get(name)!, this.#timeoutMs)))
+    names.forEach((name, index) => { checks[name] = results[index]! })
+    if (this.#pressure !== undefined) {
+      checks.pressure = this.#pressure.isUnderPressure() ? { ok: false, reason: 'under pressure: new MCP work is refused' } : { ok: true }
+    }
+    const ok = Object.values(checks).every((check) => check.ok)
+    return { status: ok ? 'ok' : 'unavailable', checks }
+  }
+}
+
+/** `GET healthPath` (liveness: the process answers) and `GET readyPath` (readiness, 200 or 503). */
+export function healthRoutes (app: FastifyInstance, readiness: Readiness, healthPath: string | false, readyPath: string | false): void {
+  if (healthPath !== false) {
+    app.get(healthPath, async () => ({ status: 'ok' }))
+  }
+  if (readyPath !== false) {
+    app.get(readyPath, async (_request, reply) => {
+      const report = await readiness.report()
+      if (report.status !== 'ok') reply.code(503)
+      return report
+    })
+  }
+}

@@ -1,0 +1,152 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client'
+import { FST_MCP_METRICS_INVALID_OPTIONS } from './errors.ts'
+import type { McpMetricsSettings } from './options.ts'
+
+/**
+ * The label names, after the OpenTelemetry attribute names (dots become underscores). Session ids,
+ * request ids, principals, rate-limit keys and resource URIs are never labels: each would make a
+ * series per value.
+ */
+export const TARGET_LABELS = ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name'] as const
+
+/**
+ * The instruments, in one private or given prom-client `Registry`. Names follow the OpenTelemetry
+ * semantic conventions for MCP where they exist (`mcp.server.operation.duration`,
+ * `mcp.server.session.duration`), in their Prometheus form, and the same style where they do not.
+ */
+export class Instruments {
+  readonly operationDuration: Histogram<string>
+  readonly operationsActive: Gauge<string>
+  readonly requestSize: Histogram<string>
+  readonly responseSize: Histogram<string>
+  readonly sessionsActive: Gauge<string>
+  readonly sessionsOpened: Counter<string>
+  readonly sessionsClosed: Counter<string>
+  readonly sessionDuration: Histogram<string>
+  readonly streamsActive: Gauge<string>
+  readonly streamsOpened: Counter<string>
+  readonly streamResumptions: Counter<string>
+  readonly replayedEvents: Counter<string>
+  readonly httpRefused: Counter<string>
+  readonly authFailures: Counter<string>
+  readonly rateLimited: Counter<string>
+  readonly #registry: Registry
+  readonly #names: string[] = []
+
+  constructor (registry: Registry, settings: McpMetricsSettings) {
+    this.#registry = registry
+    const registers = [registry]
+    const add = <M extends Metric<string>>(metric: () => M): M => {
+      let created: M
+      try {
+        created = metric()
+      } catch (error) {
+        this.remove()
+        // prom-client refuses a second metric of the same name: the registry already has ours.
+        throw new FST_MCP_METRICS_INVALID_OPTIONS(`registry: ${error instanceof Error ? error.message : String(error)}`)
+      }
+      this.#names.push((created as unknown as { name: string }).name)
+      return created
+    }
+
+    this.operationDuration = add(() => new Histogram({
+      name: 'mcp_server_operation_duration_seconds',
+      help: 'MCP requests handled, by method, tool or prompt, and error type (mcp.server.operation.duration)',
+      labelNames: [...TARGET_LABELS, 'error_type'],
+      buckets: settings.operationBuckets,
+      registers
+    }))
+    this.operationsActive = add(() => new Gauge({
+      name: 'mcp_server_operations_active',
+      help: 'MCP requests being handled right now',
+      registers
+    }))
+    this.requestSize = add(() => new Histogram({
+      name: 'mcp_server_request_size_bytes',
+      help: 'Size of the HTTP body that carried one MCP request (Content-Length; batches are not counted)',
+      labelNames: TARGET_LABELS,
+      buckets: settings.sizeBuckets,
+      registers
+    }))
+    this.responseSize = add(() => new Histogram({
+      name: 'mcp_server_response_size_bytes',
+      help: 'Size of the JSON answer to one MCP request (Content-Length; SSE answers and batches are not counted)',
+      labelNames: TARGET_LABELS,
+      buckets: settings.sizeBuckets,
+      registers
+    }))
+    this.sessionsActive = add(() => new Gauge({
+      name: 'mcp_server_sessions_active',
+      help: 'Sessions opened minus sessions ended, as seen by this process',
+      registers
+    }))
+    this.sessionsOpened = add(() => new Counter({
+      name: 'mcp_server_sessions_opened_total',
+      help: 'Sessions created (initialize), by negotiated protocol version',
+      labelNames: ['mcp_protocol_version'],
+      registers
+    }))
+    this.sessionsClosed = add(() => new Counter({
+      name: 'mcp_server_sessions_closed_total',
+      help: 'Sessions ended, by reason (deleted by the client, or expired)',
+      labelNames: ['reason'],
+      registers
+    }))
+    this.sessionDuration = add(() => new Histogram({
+      name: 'mcp_server_session_duration_seconds',
+      help: 'How long sessions lived, by how they ended (mcp.server.session.duration)',
+      labelNames: ['reason'],
+      buckets: settings.sessionBuckets,
+      registers
+    }))
+    this.streamsActive = add(() => new Gauge({
+      name: 'mcp_server_sse_streams_active',
+      help: 'Open SSE connections, by kind (post: an answer to a POST; get: a GET stream; legacy: HTTP+SSE)',
+      labelNames: ['kind'],
+      registers
+    }))
+    this.streamsOpened = add(() => new Counter({
+      name: 'mcp_server_sse_streams_opened_total',
+      help: 'SSE connections opened, by kind',
+      labelNames: ['kind'],
+      registers
+    }))
+    this.streamResumptions = add(() => new Counter({
+      name: 'mcp_server_stream_resumptions_total',
+      help: 'Streams resumed with Last-Event-ID',
+      registers
+    }))
+    this.replayedEvents = add(() => new Counter({
+      name: 'mcp_server_stream_replayed_events_total',
+      help: 'Events written again from the event log when streams were resumed',
+      registers
+    }))
+    this.httpRefused = add(() => new Counter({
+      name: 'mcp_server_http_refused_total',
+      help: 'HTTP requests to the MCP endpoint refused before any MCP handling, by status, error code and method',
+      labelNames: ['http_response_status_code', 'error_type', 'http_request_method'],
+      registers
+    }))
+    this.authFailures = add(() => new Counter({
+      name: 'mcp_server_auth_failures_total',
+      help: 'Requests refused by the authorization layer, by reason',
+      labelNames: ['reason', 'http_response_status_code'],
+      registers
+    }))
+    this.rateLimited = add(() => new Counter({
+      name: 'mcp_server_rate_limited_total',
+      help: 'Requests refused with 429, by tool (empty: the endpoint budget)',
+      labelNames: ['gen_ai_tool_name'],
+      registers
+    }))
+    if (settings.defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
+      collectDefaultMetrics({ register: registry })
+    }
+  }
+
+  /** Takes our metrics out of the registry (a given registry outlives the app). */
+  remove (): void {
+    for (const name of this.#names) this.#registry.removeSingleMetric(name)
+    this.#names.length = 0
+  }
+}

@@ -1,0 +1,57 @@
+import type { FastifyReply } from 'fastify'
+import { authRefusedChannel, type AuthRefusalReason, type AuthRefusedEvent } from './channels.ts'
+
+/** The `error` codes of RFC 6750 §3.1. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+
+/** Why a request is refused, before it becomes a response. */
+export interface Refusal {
+  reason: AuthRefusalReason
+  error: BearerErrorCode
+  description: string
+  /** The scopes the request needs (`scope` of the challenge); none to leave it out. */
+  scopes?: readonly string[]
+}
+
+const STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 }
+
+/** A quoted-string of RFC 9110 §5.6.4: backslash and double quote escaped, control characters dropped. */
+function quoted (value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `"${value.replace(/[\x00-\x1f\x7f]/g, '').replace(/["\\]/g, '\\$&')}"`
+}
+
+/** The `WWW-Authenticate` value of a refusal (RFC 6750 §3, RFC 9728 §5.1). */
+export function bearerChallenge (refusal: Refusal, metadataUrl: string): string {
+  const parts = [
+    `error=${quoted(refusal.error)}`,
+    `error_description=${quoted(refusal.description)}`,
+    `resource_metadata=${quoted(metadataUrl)}`
+  ]
+  if (refusal.scopes !== undefined && refusal.scopes.length > 0) parts.push(`scope=${quoted(refusal.scopes.join(' '))}`)
+  return `Bearer ${parts.join(', ')}`
+}
+
+/**
+ * The one place where an auth failure becomes a response: 400, 401 or 403 with
+ * `WWW-Authenticate: Bearer error, error_description, resource_metadata, scope` and the body
+ * `{ error, error_description }` (RFC 6750 §3; MCP authorization: "Error Handling").
+ */
+export function refuse (reply: FastifyReply, refusal: Refusal, metadataUrl: string): FastifyReply {
+  const statusCode = STATUS[refusal.error]
+  if (authRefusedChannel.hasSubscribers) {
+    authRefusedChannel.publish({ reason: refusal.reason, statusCode } satisfies AuthRefusedEvent)
+  }
+  reply.request.log.info({ reason: refusal.reason, statusCode }, 'MCP request refused: %s', refusal.description)
+  // Browser clients must be able to read the challenge when the app answers with CORS.
+  if (reply.hasHeader('access-control-allow-origin')) {
+    const exposed = reply.getHeader('access-control-expose-headers')
+    if (exposed === undefined || exposed === '') reply.header('access-control-expose-headers', 'WWW-Authenticate')
+    else if (!/www-authenticate/i.test(String(exposed))) reply.header('access-control-expose-headers', `${String(exposed)}, WWW-Authenticate`)
+  }
+  return reply
+    .code(statusCode)
+    .header('www-authenticate', bearerChallenge(refusal, metadataUrl))
+    .header('cache-control', 'no-store')
+    .send({ error: refusal.error, error_description: refusal.description })
+}
