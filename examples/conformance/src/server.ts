@@ -4,7 +4,12 @@ const port = Number(process.env.PORT ?? 3001)
 const host = process.env.HOST ?? '127.0.0.1'
 // LOG_LEVEL=silent turns the logger off entirely (the benchmarks compare with a logger-less Fastify).
 const level = process.env.LOG_LEVEL ?? 'warn'
-const app = await buildConformanceApp({ fastify: { logger: level === 'silent' ? false : { level } } })
+// REDIS_URL: sessions, streams and the bus in Redis, so processes started alike form one cluster.
+const redis = process.env.REDIS_URL
+const app = await buildConformanceApp({
+  fastify: { logger: level === 'silent' ? false : { level } },
+  session: redis === undefined || redis === '' ? {} : { redis }
+})
 await app.listen({ port, host })
 app.log.warn(`conformance fixture server listening on http://${host}:${port}/mcp`)
 

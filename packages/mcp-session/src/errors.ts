@@ -12,7 +12,11 @@ export const FST_MCP_SESSION_STREAM_LIMIT = createError<[number]>(
 export const FST_MCP_SESSION_UNAVAILABLE = createError(
   'FST_MCP_SESSION_UNAVAILABLE', 'Session store unavailable, try again shortly', 503)
 
+export const FST_MCP_SESSION_REDIS_UNREACHABLE = createError<[string]>(
+  'FST_MCP_SESSION_REDIS_UNREACHABLE', 'Redis did not answer at boot: %s')
+
 export const errorCodes = {
+  FST_MCP_SESSION_REDIS_UNREACHABLE,
   FST_MCP_SESSION_INVALID_OPTIONS,
   FST_MCP_SESSION_LIMIT,
   FST_MCP_SESSION_PRINCIPAL_LIMIT,

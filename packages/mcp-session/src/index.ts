@@ -4,6 +4,7 @@ import { MemoryMessageBus } from './bus.ts'
 import { MemoryEventLog } from './memory-event-log.ts'
 import { MemorySessionStore } from './memory-store.ts'
 import { resolveSettings, type McpSessionOptions } from './options.ts'
+import { redisServices } from './redis.ts'
 import { McpSessions } from './sessions.ts'
 
 declare module 'fastify' {
@@ -13,16 +14,20 @@ declare module 'fastify' {
 }
 
 const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) => {
-  const { store, eventLog, bus, ...rest } = options
+  const { store, eventLog, bus, redis, ...rest } = options
   const settings = resolveSettings(rest)
+  const shared = redis === undefined ? undefined : await redisServices(redis, settings)
   const sessions = new McpSessions(settings, {
-    store: store ?? new MemorySessionStore(),
-    eventLog: eventLog ?? new MemoryEventLog(settings.maxEventsPerSession),
-    bus: bus ?? new MemoryMessageBus()
+    store: store ?? shared?.store ?? new MemorySessionStore(),
+    eventLog: eventLog ?? shared?.eventLog ?? new MemoryEventLog(settings.maxEventsPerSession),
+    bus: bus ?? shared?.bus ?? new MemoryMessageBus()
   })
   await sessions.start()
   app.decorate('mcpSessions', sessions)
-  app.addHook('onClose', async () => { await sessions.close() })
+  app.addHook('onClose', async () => {
+    await sessions.close()
+    await shared?.close()
+  })
 }
 
 export default fp(mcpSession, { fastify: '5.x', name: '@mcp-fastify/mcp-session' })
@@ -35,6 +40,9 @@ export { MemorySessionStore } from './memory-store.ts'
 export { formatEventId, parseEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
 export { MemoryEventLog } from './memory-event-log.ts'
 export { MemoryMessageBus, type MessageBus } from './bus.ts'
+export { RedisSessionStore } from './redis-store.ts'
+export { RedisEventLog, type RedisEventLogOptions } from './redis-event-log.ts'
+export { RedisMessageBus } from './redis-bus.ts'
 export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettings } from './options.ts'
 export { errorCodes } from './errors.ts'
 export {

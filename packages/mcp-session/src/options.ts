@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import type { Redis } from 'ioredis'
 import type { MessageBus } from './bus.ts'
 import { FST_MCP_SESSION_INVALID_OPTIONS } from './errors.ts'
 import type { EventLog } from './event-log.ts'
@@ -25,6 +26,10 @@ export const McpSessionSettingsSchema = Type.Object({
   unknownSessions: Type.Union([Type.Literal('reject'), Type.Literal('recover')], { default: 'reject' }),
   /** The `retry` hint (ms) sent when the server ends a connection it expects the client to resume. */
   retryMs: Type.Integer({ minimum: 0, default: 1000 }),
+  /** Prefix of every Redis key and channel, so several endpoints (or apps) can share a Redis. */
+  keyPrefix: Type.String({ default: 'mcp:' }),
+  /** How long to wait at boot for Redis to answer. */
+  redisConnectTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   /** How often idle sessions are looked for; by default a tenth of `ttlMs`, at most a minute. */
   reapIntervalMs: Type.Optional(Type.Integer({ minimum: 100 }))
 }, { additionalProperties: false })
@@ -38,6 +43,11 @@ export interface McpSessionOptions extends Partial<McpSessionSettings> {
   eventLog?: EventLog
   /** How nodes reach each other (default: within this process). */
   bus?: MessageBus
+  /**
+   * A Redis URL or an ioredis client: the store, event log and bus then live in Redis, so
+   * several nodes serve the same sessions. A client is duplicated (its connections are ours).
+   */
+  redis?: Redis | string
 }
 
 /** Defaults applied and checked once, at register time. */

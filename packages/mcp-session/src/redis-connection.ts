@@ -1,0 +1,34 @@
+import { Redis, type RedisOptions } from 'ioredis'
+
+/**
+ * What a shared store must do when Redis is out of reach: fail at once (the client gets a 503
+ * and retries) rather than queue commands until it returns; reconnect by itself, forever.
+ */
+const FAIL_FAST: Partial<RedisOptions> = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  retryStrategy: (times) => Math.min(times * 100, 2000)
+}
+
+/**
+ * Our own connection to Redis: from a URL, or a duplicate of the app's client (its host and
+ * credentials, our failure behaviour), so the app's client is never reconfigured or closed.
+ */
+export function connect (redis: Redis | string): Redis {
+  return typeof redis === 'string' ? new Redis(redis, FAIL_FAST) : redis.duplicate(FAIL_FAST)
+}
+
+/** Resolves once the connection is ready (it may still fail later: then it reconnects). */
+export async function ready (connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return
+  await new Promise<void>((resolve, reject) => {
+    const onReady = (): void => { cleanup(); resolve() }
+    const onEnd = (): void => { cleanup(); reject(new Error('Redis connection closed before it was ready')) }
+    const cleanup = (): void => {
+      connection.off('ready', onReady)
+      connection.off('end', onEnd)
+    }
+    connection.once('ready', onReady)
+    connection.once('end', onEnd)
+  })
+}

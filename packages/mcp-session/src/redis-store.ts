@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis'
+import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
+
+// A record is a hash (`s:<id>`) that expires; the sorted sets `sessions` and `p:<principal>`
+// index live records by expiry time, for the caps on sessions.
+const TOUCH = `
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+local expires = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[2], expires, ARGV[3])
+local principal = redis.call('HGET', KEYS[1], 'p')
+if principal then redis.call('ZADD', ARGV[4] .. principal, expires, ARGV[3]) end
+return 1`
+
+const UPDATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1`
+
+const DELETE = `
+local principal = redis.call('HGET', KEYS[1], 'p')
+local deleted = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if principal then redis.call('ZREM', ARGV[2] .. principal, ARGV[1]) end
+return deleted`
+
+const COUNT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZCARD', KEYS[1])`
+
+/** Session records in Redis, shared by every node: any node can serve any session. */
+export class RedisSessionStore implements SessionStore {
+  readonly #redis: Redis
+  readonly #prefix: string
+
+  constructor (redis: Redis, prefix = 'mcp:') {
+    this.#redis = redis
+    this.#prefix = prefix
+  }
+
+  async create (record: SessionRecord, ttlMs: number): Promise<void> {
+    const key = this.#key(record.id)
+    const fields: Record<string, string> = {
+      v: record.protocolVersion,
+      c: JSON.stringify(record.clientCapabilities),
+      u: JSON.stringify(record.subscriptions),
+      t: String(record.createdAt)
+    }
+    if (record.clientInfo !== undefined) fields.i = JSON.stringify(record.clientInfo)
+    if (record.logLevel !== undefined) fields.l = record.logLevel
+    if (record.principal !== undefined) fields.p = record.principal
+    const expires = Date.now() + ttlMs
+    const multi = this.#redis.multi().hset(key, fields).pexpire(key, ttlMs).zadd(this.#index(), expires, record.id)
+    if (record.principal !== undefined) multi.zadd(this.#principalIndex(record.principal), expires, record.id)
+    await multi.exec()
+  }
+
+  async get (id: string): Promise<SessionRecord | undefined> {
+    const fields = await this.#redis.hgetall(this.#key(id))
+    if (fields.v === undefined) return undefined
+    return {
+      id,
+      protocolVersion: fields.v as SessionRecord['protocolVersion'],
+      clientCapabilities: JSON.parse(fields.c ?? '{}'),
+      clientInfo: fields.i === undefined ? undefined : JSON.parse(fields.i),
+      logLevel: fields.l as SessionRecord['logLevel'],
+      subscriptions: JSON.parse(fields.u ?? '[]'),
+      principal: fields.p,
+      createdAt: Number(fields.t)
+    }
+  }
+
+  async touch (id: string, ttlMs: number): Promise<boolean> {
+    const touched = await this.#redis.eval(TOUCH, 2, this.#key(id), this.#index(), ttlMs, Date.now() + ttlMs, id, `${this.#prefix}p:`)
+    return touched === 1
+  }
+
+  async update (id: string, changes: SessionChanges): Promise<void> {
+    const fields: string[] = []
+    if (changes.logLevel !== undefined) fields.push('l', changes.logLevel)
+    if (changes.subscriptions !== undefined) fields.push('u', JSON.stringify(changes.subscriptions))
+    if (fields.length > 0) await this.#redis.eval(UPDATE, 1, this.#key(id), ...fields)
+  }
+
+  async delete (id: string): Promise<boolean> {
+    return await this.#redis.eval(DELETE, 2, this.#key(id), this.#index(), id, `${this.#prefix}p:`) === 1
+  }
+
+  async count (principal?: string): Promise<number> {
+    const index = principal === undefined ? this.#index() : this.#principalIndex(principal)
+    return Number(await this.#redis.eval(COUNT, 1, index, Date.now()))
+  }
+
+  async ping (): Promise<void> {
+    await this.#redis.ping()
+  }
+
+  async close (): Promise<void> {}
+
+  #key (id: string): string {
+    return `${this.#prefix}s:${id}`
+  }
+
+  #index (): string {
+    return `${this.#prefix}sessions`
+  }
+
+  #principalIndex (principal: string): string {
+    return `${this.#prefix}p:${principal}`
+  }
+}

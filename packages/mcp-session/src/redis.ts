@@ -1,0 +1,48 @@
+import type { Redis } from 'ioredis'
+import { FST_MCP_SESSION_REDIS_UNREACHABLE } from './errors.ts'
+import type { McpSessionSettings } from './options.ts'
+import { connect, ready } from './redis-connection.ts'
+import { RedisMessageBus } from './redis-bus.ts'
+import { RedisEventLog } from './redis-event-log.ts'
+import { RedisSessionStore } from './redis-store.ts'
+
+/**
+ * The store, event log and bus on one Redis, over two connections of our own (commands, and
+ * pub/sub). Redis must answer at boot, within `redisConnectTimeoutMs`; later outages are
+ * answered with 503 and end by themselves when Redis is back.
+ */
+export async function redisServices (redis: Redis | string, settings: McpSessionSettings): Promise<{
+  store: RedisSessionStore
+  eventLog: RedisEventLog
+  bus: RedisMessageBus
+  close (): Promise<void>
+}> {
+  const { keyPrefix: prefix, maxEventsPerSession: maxEvents, maxEventAgeMs: maxAgeMs, redisConnectTimeoutMs } = settings
+  const commands = connect(redis)
+  const subscriber = connect(redis)
+  const close = async (): Promise<void> => {
+    await Promise.all([commands, subscriber].map((connection) => connection.quit().catch(() => connection.disconnect())))
+  }
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      Promise.all([ready(commands), ready(subscriber)]),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${redisConnectTimeoutMs} ms`)), redisConnectTimeoutMs)
+      })
+    ])
+  } catch (error) {
+    await close()
+    const unreachable = new FST_MCP_SESSION_REDIS_UNREACHABLE((error as Error).message)
+    unreachable.cause = error
+    throw unreachable
+  } finally {
+    clearTimeout(timer)
+  }
+  return {
+    store: new RedisSessionStore(commands, prefix),
+    eventLog: new RedisEventLog(commands, { maxEvents, maxAgeMs, prefix }),
+    bus: new RedisMessageBus(commands, subscriber, prefix),
+    close
+  }
+}
