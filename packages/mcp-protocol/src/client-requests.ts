@@ -70,6 +70,14 @@ export class ClientRequests {
     pending.abandon(id, reason)
   }
 
+  /** Rejects everything awaited (a shutdown). */
+  cancelAll (reason: Error): void {
+    for (const [id, pending] of this.#pending) {
+      this.#finish(id, pending)
+      pending.reject(reason)
+    }
+  }
+
   /** Rejects everything a session awaits, when it ends (there is no one left to tell). */
   cancelSession (sessionId: string, reason: Error): void {
     for (const [id, pending] of this.#pending) {

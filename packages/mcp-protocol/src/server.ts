@@ -77,6 +77,9 @@ export class McpServer {
   readonly #prompts = new Prompts(() => this.#listChanged('prompts'))
   readonly #methods = new Map<string, Method>()
   readonly #inflight = new Map<string, McpContext>()
+  /** Every request being answered, for draining at shutdown. */
+  readonly #active = new Set<McpContext>()
+  readonly #idle: Array<() => void> = []
   readonly #clientRequests = new ClientRequests()
   readonly #listeners = new Set<ServerNotificationListener>()
   readonly #filters: McpFilter[] = []
@@ -183,6 +186,7 @@ export class McpServer {
     const ctx = new McpContext(this.#contextDeps, session, request, channel, extra)
     const key = session.id === undefined ? undefined : inflightKey(session.id, request.id)
     if (key !== undefined) this.#inflight.set(key, ctx)
+    this.#active.add(ctx)
     try {
       const result = await method.handler(request.params as never, ctx)
       return ctx.cancelled ? undefined : { jsonrpc: '2.0', id: request.id, result: result as Record<string, unknown> }
@@ -198,7 +202,32 @@ export class McpServer {
     } finally {
       ctx.finish()
       if (key !== undefined) this.#inflight.delete(key)
+      this.#active.delete(ctx)
+      if (this.#active.size === 0 && this.#idle.length > 0) for (const wake of this.#idle.splice(0)) wake()
     }
+  }
+
+  /** Requests being answered right now. */
+  get activeRequests (): number {
+    return this.#active.size
+  }
+
+  /** Resolves to true once no request is being answered, or to false after `timeoutMs`. */
+  drain (timeoutMs: number): Promise<boolean> {
+    if (this.#active.size === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs).unref()
+      this.#idle.push(() => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+  }
+
+  /** Cancels every request in flight (a shutdown past its deadline). */
+  cancelAll (reason: Error): void {
+    for (const ctx of this.#active) ctx.cancel(reason)
+    this.#clientRequests.cancelAll(reason)
   }
 
   /**

@@ -29,6 +29,8 @@ test('plugin: decorates app.mcpSessions, with the default settings', async (t) =
     maxEventsPerSession: 1000,
     maxEventAgeMs: 10 * 60_000,
     unknownSessions: 'reject',
+    keyPrefix: 'mcp:',
+    redisConnectTimeoutMs: 10_000,
     retryMs: 1000
   })
   assert.ok(app.mcpSessions.store instanceof MemorySessionStore)
@@ -49,7 +51,7 @@ test('plugin: options and services are used', async (t) => {
   const bus = new MemoryMessageBus()
   const app = await build(t, { ttlMs: 5000, maxSessions: 3, retryMs: 0, reapIntervalMs: 250, store, eventLog, bus })
   assert.deepStrictEqual(app.mcpSessions.settings,
-    { ttlMs: 5000, maxSessions: 3, maxStreamsPerSession: 100, maxEventsPerSession: 1000, maxEventAgeMs: 600_000, unknownSessions: 'reject', retryMs: 0, reapIntervalMs: 250 })
+    { ttlMs: 5000, maxSessions: 3, maxStreamsPerSession: 100, maxEventsPerSession: 1000, maxEventAgeMs: 600_000, unknownSessions: 'reject', keyPrefix: 'mcp:', redisConnectTimeoutMs: 10_000, retryMs: 0, reapIntervalMs: 250 })
   assert.strictEqual(app.mcpSessions.store, store)
   assert.strictEqual(app.mcpSessions.eventLog, eventLog)
   assert.strictEqual(app.mcpSessions.bus, bus)

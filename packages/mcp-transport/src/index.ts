@@ -1,4 +1,4 @@
-import { McpServer } from '@mcp-fastify/mcp-protocol'
+import { ErrorCode, McpError, McpServer } from '@mcp-fastify/mcp-protocol'
 import type { McpSessions } from '@mcp-fastify/mcp-session'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -81,9 +81,15 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   app.addHook('onListen', async function (this: FastifyInstance) {
     guard.listening(this.addresses().map((address) => typeof address === 'string' ? { address } : address))
   })
-  // SSE responses are long-lived: end them first, or the server would wait for them to close.
-  // With sessions the client is told to come back (to another node, or to this one restarted).
-  app.addHook('preClose', async () => connections.endAll(endpoint.sessions?.settings.retryMs))
+  // Graceful shutdown. SSE responses are long-lived: the resumable ones (GET streams, POST
+  // streams of a session) end at once with a retry hint, so clients come back elsewhere (or
+  // here, restarted) and resume. Requests in flight get `drainTimeoutMs` to finish, then are
+  // cancelled; the remaining SSE answers end with them.
+  app.addHook('preClose', async () => {
+    connections.endAll(endpoint.sessions?.settings.retryMs, (connection) => connection.kind !== 'post' || connection.sessionId !== undefined)
+    if (!await server.drain(settings.drainTimeoutMs)) server.cancelAll(new McpError(ErrorCode.ConnectionClosed, 'Server shutting down'))
+    connections.endAll()
+  })
   app.addHook('onClose', async () => connections.close())
 
   await app.register(async function mcpEndpoint (scope) {

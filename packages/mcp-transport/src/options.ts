@@ -50,6 +50,8 @@ export const McpTransportSettingsSchema = Type.Object({
     websiteUrl: Type.Optional(Type.String())
   }, { default: {} }),
   instructions: Type.Optional(Type.String()),
+  /** At shutdown, how long requests in flight may take to finish before they are cancelled. */
+  drainTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
   pageSize: Type.Integer({ minimum: 1, default: 100 }),
   requestTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 })
 }, { additionalProperties: false })

@@ -142,9 +142,11 @@ export class SseConnections {
     if (sseCloseChannel.hasSubscribers) sseCloseChannel.publish({ kind: connection.kind, sessionId: connection.sessionId } satisfies SseEvent)
   }
 
-  /** Ends every connection; with `retryMs`, clients are told when to come back. */
-  endAll (retryMs?: number): void {
-    for (const connection of [...this.#open]) connection.end(retryMs)
+  /** Ends every connection (those `which` picks); with `retryMs`, clients are told when to come back. */
+  endAll (retryMs?: number, which: (connection: SseConnection) => boolean = () => true): void {
+    for (const connection of [...this.#open]) {
+      if (which(connection)) connection.end(retryMs)
+    }
   }
 
   close (): void {
