@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { CallToolResult } from '@mcp-fastify/mcp-protocol'
 import { buildApp, callTool, deferred, httpClient, initialize, listen, openStream, send, withTimeout } from './helpers.ts'
 
 test('shutdown: open streams end with a retry hint at once, a call in flight finishes and is answered, then the server closes', async (t) => {
@@ -46,7 +47,7 @@ test('shutdown: a call still running after drainTimeoutMs is cancelled, and the 
     transport: { drainTimeoutMs: 50 },
     declare: (mcp) => mcp.tool({
       name: 'forever',
-      handler: (_args, ctx) => new Promise((resolve) => {
+      handler: (_args, ctx) => new Promise<CallToolResult>((resolve) => {
         started.resolve()
         ctx.signal.addEventListener('abort', () => {
           aborted.resolve()
