@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { refuse, type Refusal } from './challenge.ts'
 import type { Verification } from './claims.ts'
 import type { ProtectedEndpoint } from './endpoints.ts'
@@ -8,7 +8,7 @@ import type { ScopePolicy } from './scopes.ts'
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 
 /** Checks a token for an endpoint: a JWT locally, or an opaque token by introspection. */
-export type TokenCheck = (request: FastifyRequest, token: string, endpoint: ProtectedEndpoint) => Promise<Verification>
+export type TokenCheck = (request: FastifyRequest, token: string, endpoint: ProtectedEndpoint) => Verification | Promise<Verification>
 
 /**
  * The token of `Authorization: Bearer <token>` (RFC 6750 §2.1), or why there is none: no header
@@ -28,6 +28,9 @@ export function readBearer (header: string | undefined): { token: string } | Ref
 
 /** RFC 6750 §2.3 puts tokens in `access_token`; MCP clients MUST NOT, and this server refuses them. */
 function tokenInQuery (request: FastifyRequest): boolean {
+  const url = request.url
+  const start = url.indexOf('?')
+  if (start === -1) return false
   const query = request.query
   return typeof query === 'object' && query !== null && 'access_token' in query
 }
@@ -40,26 +43,47 @@ function tokenInQuery (request: FastifyRequest): boolean {
  */
 export function createBearerHook (endpoint: ProtectedEndpoint, check: TokenCheck, scopes: ScopePolicy) {
   const metadataUrl = endpoint.resource.metadataUrl
-  return async function checkBearerToken (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    if (tokenInQuery(request)) {
-      return refuse(reply, { reason: 'token_in_query', error: 'invalid_request', description: 'Access tokens must not be sent in the query string', scopes: scopes.required }, metadataUrl)
+
+  function accept (request: FastifyRequest, reply: FastifyReply, verification: Verification, done: HookHandlerDoneFunction): void {
+    if (!verification.ok) {
+      refuse(reply, { ...verification.refusal, scopes: scopes.required }, metadataUrl)
+      return
     }
-    const bearer = readBearer(request.headers.authorization)
-    if (!('token' in bearer)) return refuse(reply, { ...bearer, scopes: scopes.required }, metadataUrl)
-    const verification = await check(request, bearer.token, endpoint)
-    if (!verification.ok) return refuse(reply, { ...verification.refusal, scopes: scopes.required }, metadataUrl)
     const { auth } = verification
     const missing = scopes.missingRequired(auth.scopes)
     if (missing.length > 0) {
-      return refuse(reply, {
+      refuse(reply, {
         reason: 'insufficient_scope',
         error: 'insufficient_scope',
         description: `This endpoint needs the scopes ${missing.join(' ')}`,
         scopes: scopes.challengeScopes(auth.scopes, missing)
       }, metadataUrl)
+      return
     }
     request.mcpAuth = auth
     request.mcpPrincipal = auth.principal
-    return undefined
+    done()
+  }
+
+  // A callback hook: a token verified before is accepted without a promise.
+  return function checkBearerToken (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (tokenInQuery(request)) {
+      refuse(reply, { reason: 'token_in_query', error: 'invalid_request', description: 'Access tokens must not be sent in the query string', scopes: scopes.required }, metadataUrl)
+      return
+    }
+    const bearer = readBearer(request.headers.authorization)
+    if (!('token' in bearer)) {
+      refuse(reply, { ...bearer, scopes: scopes.required }, metadataUrl)
+      return
+    }
+    let verification
+    try {
+      verification = check(request, bearer.token, endpoint)
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    if ('then' in verification) verification.then((result) => accept(request, reply, result, done), done)
+    else accept(request, reply, verification, done)
   }
 }

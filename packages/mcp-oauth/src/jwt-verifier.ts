@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { checkClaims, invalid, type ClaimExpectations, type Verification } from './claims.ts'
 import { JwksKeys, UnknownKeyError } from './jwks.ts'
 import type { McpOAuthSettings } from './options.ts'
+import { VerifiedTokens } from './token-cache.ts'
 
 /** The @fastify/jwt namespace of mcp-oauth: its decorators cannot clash with the app's own JWT plugin. */
 export const JWT_NAMESPACE = 'mcpOAuth'
@@ -23,9 +24,13 @@ interface Header { kid?: unknown, alg?: unknown }
  */
 export class JwtVerifier {
   readonly keys: JwksKeys
+  readonly #settings: McpOAuthSettings
+  /** Verified tokens, per endpoint (one token may be good for one endpoint and not another). */
+  readonly #verified = new WeakMap<ClaimExpectations, VerifiedTokens>()
 
-  private constructor (keys: JwksKeys) {
+  private constructor (keys: JwksKeys, settings: McpOAuthSettings) {
     this.keys = keys
+    this.#settings = settings
   }
 
   static async register (app: FastifyInstance, settings: McpOAuthSettings, keys: JwksKeys): Promise<JwtVerifier> {
@@ -54,10 +59,19 @@ export class JwtVerifier {
         extractToken: (request: FastifyRequest) => (request as TokenRequest)[kToken] ?? undefined
       }
     })
-    return new JwtVerifier(keys)
+    return new JwtVerifier(keys, settings)
   }
 
-  async verify (request: FastifyRequest, token: string, expected: ClaimExpectations): Promise<Verification> {
+  /** Synchronous for a token verified before (the common case): no promise on the hot path. */
+  verify (request: FastifyRequest, token: string, expected: ClaimExpectations): Verification | Promise<Verification> {
+    const now = Date.now()
+    const cache = this.#cacheOf(expected)
+    const known = cache.get(token, now)
+    if (known !== undefined) return { ok: true, auth: known }
+    return this.#verify(request, token, expected, cache, now)
+  }
+
+  async #verify (request: FastifyRequest, token: string, expected: ClaimExpectations, cache: VerifiedTokens, now: number): Promise<Verification> {
     if (!JWS.test(token)) return invalid('malformed', 'The bearer token is not a JWT')
     const target = request as TokenRequest
     target[kToken] = token
@@ -69,7 +83,19 @@ export class JwtVerifier {
     } finally {
       target[kToken] = null
     }
-    return checkClaims(claims, expected)
+    const verification = checkClaims(claims, expected)
+    if (verification.ok) cache.set(token, verification.auth, now)
+    return verification
+  }
+
+  #cacheOf (expected: ClaimExpectations): VerifiedTokens {
+    let cache = this.#verified.get(expected)
+    if (cache === undefined) {
+      const { tokenCacheSize, tokenCacheTtlMs, clockToleranceSec } = this.#settings
+      cache = new VerifiedTokens(tokenCacheSize, tokenCacheTtlMs, clockToleranceSec * 1000)
+      this.#verified.set(expected, cache)
+    }
+    return cache
   }
 }
 

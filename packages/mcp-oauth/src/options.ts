@@ -14,6 +14,12 @@ const Budget = Type.Object({
   timeWindowMs: Type.Integer({ minimum: 1, default: 60_000 })
 }, { additionalProperties: false })
 
+const RateLimitSchema = Type.Object({
+  max: Type.Integer({ minimum: 1, default: 600 }),
+  timeWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  tools: Type.Record(Type.String(), Budget, { default: {} })
+}, { additionalProperties: false })
+
 export const McpOAuthSettingsSchema = Type.Object({
   /** The authorization server's issuer identifier; its metadata is discovered from it (RFC 8414, OIDC). */
   issuer: Url,
@@ -79,11 +85,7 @@ export const McpOAuthSettingsSchema = Type.Object({
    */
   authorizationServerMetadata: Type.Boolean({ default: true }),
   /** Rate limits on the endpoint, per principal (or session, or IP), with budgets per tool; `false`: none. */
-  rateLimit: Type.Union([Type.Literal(false), Type.Object({
-    max: Type.Integer({ minimum: 1, default: 600 }),
-    timeWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
-    tools: Type.Record(Type.String(), Budget, { default: {} })
-  }, { additionalProperties: false })], { default: false })
+  rateLimit: Type.Union([Type.Literal(false), RateLimitSchema], { default: false })
 }, { additionalProperties: false })
 
 export type McpOAuthSettings = Static<typeof McpOAuthSettingsSchema>
@@ -108,7 +110,14 @@ export interface McpOAuthOptions extends SettingsInput {
 
 /** Defaults applied and checked once, at register time. */
 export function resolveSettings (options: SettingsInput): McpOAuthSettings {
-  const settings = Value.Default(McpOAuthSettingsSchema, structuredClone(options)) as McpOAuthSettings
+  const input = structuredClone(options)
+  // Value.Default applies no defaults inside a union or a record: the rate limits get theirs here.
+  if (typeof input.rateLimit === 'object' && input.rateLimit !== null) {
+    const limits = Value.Default(RateLimitSchema, input.rateLimit) as RateLimitSettings
+    for (const [tool, budget] of Object.entries(limits.tools ?? {})) limits.tools[tool] = Value.Default(Budget, budget) as RateLimitSettings['tools'][string]
+    input.rateLimit = limits
+  }
+  const settings = Value.Default(McpOAuthSettingsSchema, input) as McpOAuthSettings
   if (!Value.Check(McpOAuthSettingsSchema, settings)) {
     const error = Value.Errors(McpOAuthSettingsSchema, settings).First()
     throw new FST_MCP_OAUTH_INVALID_OPTIONS(`${error?.path ?? '/'}: ${error?.message ?? 'invalid'}`)

@@ -1,5 +1,5 @@
 import type { McpServer, RequestId } from '@mcp-fastify/mcp-protocol'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import { createBearerHook, type TokenCheck } from './bearer.ts'
 import { refuse } from './challenge.ts'
 import type { ProtectedEndpoint, ProtectedEndpoints } from './endpoints.ts'
@@ -15,7 +15,7 @@ export interface Protection {
 
 type Hook = NonNullable<RouteOptions['onRequest']>
 
-function append (hooks: Hook | undefined, hook: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>): Hook {
+function append (hooks: Hook | undefined, hook: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void): Hook {
   return [...[hooks ?? []].flat(), hook] as Hook
 }
 
@@ -32,26 +32,28 @@ function requestIdOf (body: unknown): RequestId | undefined {
  */
 function createCallCheck (server: McpServer, endpoint: ProtectedEndpoint, protection: Protection) {
   const { scopes, limits } = protection
-  return async function checkCalls (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  // A callback hook: without rate limits, nothing here waits.
+  return function checkCalls (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const granted = request.mcpAuth?.scopes ?? []
     const missing = scopes.missingFor(server, request.body, granted)
     if (missing.length > 0) {
-      return refuse(reply, {
+      refuse(reply, {
         reason: 'insufficient_scope',
         error: 'insufficient_scope',
         description: `This request needs the scopes ${missing.join(' ')}`,
         scopes: scopes.challengeScopes(granted, missing)
       }, endpoint.resource.metadataUrl)
+      return
     }
-    if (limits === undefined) return undefined
+    if (limits === undefined) {
+      done()
+      return
+    }
     const tools = itemUses(request.body).filter((use) => use.kind === 'tool').map((use) => use.name)
-    try {
-      await limits.check(request, reply, tools)
-    } catch (error) {
-      if (!Array.isArray(request.body)) (error as { requestId?: RequestId }).requestId = requestIdOf(request.body)
-      throw error
-    }
-    return undefined
+    limits.check(request, reply, tools).then(() => done(), (error: Error & { requestId?: RequestId }) => {
+      if (!Array.isArray(request.body)) error.requestId = requestIdOf(request.body)
+      done(error)
+    })
   }
 }
 

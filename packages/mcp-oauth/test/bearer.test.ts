@@ -129,6 +129,7 @@ test('with validateAudience off, any audience of the trusted issuer passes', asy
 })
 
 test('keys are fetched once and cached; an unknown kid refetches the JWKS (key rotation), at most once per cooldown', async (t) => {
+  t.mock.timers.enable({ apis: ['Date'], now: Date.now() })
   const fixture = await FixtureIssuer.start(t)
   const app = await securedApp(t, fixture)
   for (let i = 0; i < 5; i++) assert.equal((await post(app, initializeBody(), fixture.token(RESOURCE, { jti: String(i) }))).statusCode, 200)
@@ -137,6 +138,7 @@ test('keys are fetched once and cached; an unknown kid refetches the JWKS (key r
   // The issuer rotates: the new key is found by refetching.
   const rotated = signingKey('RS256')
   fixture.keys.unshift(rotated)
+  t.mock.timers.tick(30_000)
   assert.equal((await post(app, initializeBody(), fixture.token(RESOURCE, {}, rotated))).statusCode, 200)
   assert.equal(fixture.count('/jwks'), 2)
   // Made-up kids do not make the server hammer the issuer.

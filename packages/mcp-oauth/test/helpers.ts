@@ -14,7 +14,7 @@ export interface SigningKey {
   publicJwk: Record<string, unknown>
 }
 
-export function signingKey (alg: 'ES256' | 'RS256' = 'ES256', kid = randomUUID()): SigningKey {
+export function signingKey (alg: 'ES256' | 'RS256' = 'ES256', kid: string = randomUUID()): SigningKey {
   const { privateKey, publicKey } = alg === 'ES256'
     ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
     : generateKeyPairSync('rsa', { modulusLength: 2048 })

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import type { RateLimitedEvent } from '../src/index.ts'
+import { FixtureIssuer, parseChallenge, post, RESOURCE, rpc, securedApp } from './helpers.ts'
+
+function declareItems (app: FastifyInstance): void {
+  app.mcp.tool({ name: 'read', handler: () => ({ content: [{ type: 'text', text: 'read' }] }) })
+  app.mcp.tool({ name: 'write', config: { scopes: ['notes:write'] }, handler: () => ({ content: [{ type: 'text', text: 'written' }] }) })
+  app.mcp.resource({ uri: 'notes://secret', name: 'secret', config: { scopes: ['notes:secret'] }, read: (uri) => ({ contents: [{ uri, text: 's' }] }) })
+  app.mcp.resourceTemplate({ uriTemplate: 'notes://{id}', name: 'note', read: (uri) => ({ contents: [{ uri, text: 'n' }] }) })
+  app.mcp.prompt({ name: 'review', config: { scopes: ['prompts'] }, get: () => ({ messages: [] }) })
+}
+
+const namesOf = (items: Array<{ name: string }>): string[] => items.map((item) => item.name)
+
+test('lists show only what the token may use; the other items\' requests get 403 before dispatch', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const app = await securedApp(t, fixture, { sessions: false, oauth: { defaultScopes: { tool: ['tools'], resource: ['notes:read'] } }, declare: declareItems })
+  const weak = fixture.token(RESOURCE, { scope: 'tools' })
+  const strong = fixture.token(RESOURCE, { scope: 'tools notes:write notes:read notes:secret prompts' })
+
+  assert.deepEqual(namesOf((await post(app, rpc(1, 'tools/list'), weak)).json().result.tools), ['whoami', 'read'])
+  assert.deepEqual(namesOf((await post(app, rpc(1, 'tools/list'), strong)).json().result.tools), ['whoami', 'read', 'write'])
+  assert.deepEqual((await post(app, rpc(1, 'resources/list'), weak)).json().result.resources, [])
+  assert.deepEqual((await post(app, rpc(1, 'resources/templates/list'), weak)).json().result.resourceTemplates, [])
+  assert.deepEqual(namesOf((await post(app, rpc(1, 'resources/list'), strong)).json().result.resources), ['secret'])
+  assert.deepEqual((await post(app, rpc(1, 'prompts/list'), weak)).json().result.prompts, [])
+
+  const cases: Array<[object, string]> = [
+    [rpc(2, 'tools/call', { name: 'write', arguments: {} }), 'tools notes:write'],
+    [rpc(3, 'resources/read', { uri: 'notes://secret' }), 'tools notes:secret'],
+    [rpc(4, 'resources/read', { uri: 'notes://42' }), 'tools notes:read'],
+    [rpc(5, 'resources/subscribe', { uri: 'notes://42' }), 'tools notes:read'],
+    [rpc(6, 'prompts/get', { name: 'review' }), 'tools prompts']
+  ]
+  for (const [body, scope] of cases) {
+    const refused = await post(app, body, weak)
+    assert.equal(refused.statusCode, 403, JSON.stringify(body))
+    const challenge = parseChallenge(refused.headers['www-authenticate'])
+    assert.equal(challenge.error, 'insufficient_scope')
+    assert.equal(challenge.scope, scope)
+    assert.equal(refused.json().error, 'insufficient_scope')
+    assert.equal((await post(app, body, strong)).statusCode, 200, JSON.stringify(body))
+  }
+})
+
+test('a 2025-03-26 batch is refused as a whole when one of its calls lacks a scope', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const app = await securedApp(t, fixture, { sessions: false, declare: declareItems })
+  const token = fixture.token(RESOURCE, { scope: 'mcp' })
+  const batch = [rpc(1, 'tools/call', { name: 'read', arguments: {} }), rpc(2, 'tools/call', { name: 'write', arguments: {} })]
+  const refused = await post(app, batch, token, { 'mcp-protocol-version': '2025-03-26' })
+  assert.equal(refused.statusCode, 403)
+  assert.equal(parseChallenge(refused.headers['www-authenticate']).scope, 'mcp notes:write')
+  const allowed = await post(app, [batch[0]], token, { 'mcp-protocol-version': '2025-03-26' })
+  assert.equal(allowed.statusCode, 200)
+})
+
+test('endpoint-wide required scopes: 401 names them, a token without them gets 403', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const app = await securedApp(t, fixture, { oauth: { requiredScopes: ['mcp'] } })
+  const refused = await post(app, rpc(1, 'ping'), fixture.token(RESOURCE, { scope: 'other' }))
+  assert.equal(refused.statusCode, 403)
+  assert.deepEqual(parseChallenge(refused.headers['www-authenticate']).scope, 'other mcp')
+  const metadata = (await app.inject('/.well-known/oauth-protected-resource/mcp')).json()
+  assert.deepEqual(metadata.scopes_supported, ['mcp'])
+})
+
+test('rate limits: per principal, with per-tool budgets, 429 JSON-RPC errors with Retry-After and a diagnostics event', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const events: RateLimitedEvent[] = []
+  const listener = (event: unknown): void => { events.push(event as RateLimitedEvent) }
+  subscribe('mcp-fastify:rate-limited', listener)
+  t.after(() => unsubscribe('mcp-fastify:rate-limited', listener))
+  const app = await securedApp(t, fixture, {
+    sessions: false,
+    oauth: { rateLimit: { max: 5, timeWindowMs: 60_000, tools: { write: { max: 1 } } } },
+    declare: declareItems
+  })
+  const alice = fixture.token(RESOURCE, { scope: 'notes:write' })
+  const bob = fixture.token(RESOURCE, { sub: 'bob', scope: 'notes:write' })
+  assert.equal((await post(app, rpc(1, 'tools/call', { name: 'write', arguments: {} }), alice)).statusCode, 200)
+  const overTool = await post(app, rpc(2, 'tools/call', { name: 'write', arguments: {} }), alice)
+  assert.equal(overTool.statusCode, 429)
+  assert.equal(overTool.json().id, 2)
+  assert.equal(overTool.json().error.code, -32000)
+  assert.ok(Number(overTool.headers['retry-after']) >= 1)
+  assert.deepEqual(events, [{ key: 'principal:alice', tool: 'write' }])
+  // Bob has budgets of his own.
+  assert.equal((await post(app, rpc(3, 'tools/call', { name: 'write', arguments: {} }), bob)).statusCode, 200)
+  // Alice's endpoint budget: 5 requests (2 used).
+  for (let i = 0; i < 3; i++) assert.equal((await post(app, rpc(10 + i, 'ping'), alice)).statusCode, 200)
+  const overEndpoint = await post(app, rpc(20, 'ping'), alice)
+  assert.equal(overEndpoint.statusCode, 429)
+  assert.deepEqual(events.at(-1), { key: 'principal:alice', tool: undefined })
+})
