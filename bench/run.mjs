@@ -25,7 +25,8 @@ const TEXT = 'hello'
 
 const TARGETS = [
   { name: 'raw-fastify', mcp: false, file: 'bench/servers/raw-fastify.mjs', args: [], about: 'plain Fastify route, same JSON-RPC answer, no MCP' },
-  { name: 'mcp-fastify', mcp: true, file: 'examples/conformance/dist/server.js', args: [], about: 'ours: examples/conformance, sessions on, JSON answers' },
+  { name: 'mcp-fastify', mcp: true, file: 'examples/conformance/dist/server.js', args: [], env: { REDIS_URL: '' }, about: 'ours: examples/conformance, sessions on (memory store), JSON answers' },
+  { name: 'mcp-fastify-redis', mcp: true, file: 'examples/conformance/dist/server.js', args: [], env: { REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379' }, about: 'ours, with the Redis session store (REDIS_URL, default 127.0.0.1:6379)' },
   { name: 'sdk-stateful', mcp: true, file: 'bench/servers/sdk.mjs', args: ['stateful'], about: 'official SDK, session map, enableJsonResponse' },
   { name: 'sdk-stateless', mcp: true, file: 'bench/servers/sdk.mjs', args: ['stateless'], about: 'official SDK, server + transport per request, enableJsonResponse' }
 ]
@@ -148,7 +149,7 @@ function startServer (target, port) {
   const child = track(spawn(process.execPath, [target.file, ...target.args], {
     cwd: root,
     // Loggers off everywhere, as in the raw Fastify baseline.
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent' },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', ...target.env },
     stdio: ['ignore', 'pipe', 'pipe']
   }))
   let log = ''
@@ -353,6 +354,10 @@ function markdown (env, config, results) {
     }
     const valid = r.status === 'valid' ? 'yes' : `NO: ${r.problems.join(', ')}`
     lines.push(`| ${r.target} | ${fixed(r.load.requestsPerSec, 0)} | ${fixed(r.load.latency.p50, 3)} | ${fixed(r.load.latency.p99, 3)} | ${ratio(r, byName['raw-fastify'])} | ${ratio(r, byName['sdk-stateful'])} | ${valid} |`)
+  }
+  const redis = byName['mcp-fastify-redis']
+  if (redis?.status === 'valid' && byName['mcp-fastify']?.status === 'valid') {
+    lines.push('', `Redis store vs memory store: ${ratio(redis, byName['mcp-fastify'])} of the requests per second.`)
   }
   return [
     '# mcp-fastify benchmark',
