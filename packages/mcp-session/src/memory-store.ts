@@ -28,11 +28,12 @@ export class MemorySessionStore implements SessionStore {
     return entry === undefined ? undefined : structuredClone(entry.record)
   }
 
-  async touch (id: string, ttlMs: number): Promise<boolean> {
+  async touch (id: string, ttlMs: number): Promise<SessionChanges | undefined> {
     const entry = this.#live(id)
-    if (entry === undefined) return false
+    if (entry === undefined) return undefined
     entry.expiresAt = Date.now() + ttlMs
-    return true
+    // `update` replaces these values rather than changing them in place: safe to share.
+    return { logLevel: entry.record.logLevel, subscriptions: entry.record.subscriptions }
   }
 
   async update (id: string, changes: SessionChanges): Promise<void> {

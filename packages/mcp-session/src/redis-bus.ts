@@ -11,6 +11,8 @@ export class RedisMessageBus implements MessageBus {
   readonly #subscriber: Redis
   readonly #prefix: string
   readonly #topics = new Map<string, Set<(payload: string) => void>>()
+  /** Channels being subscribed: a second listener waits until delivery works for it too. */
+  readonly #subscribing = new Map<string, Promise<unknown>>()
 
   constructor (publisher: Redis, subscriber: Redis, prefix = 'mcp:') {
     this.#publisher = publisher
@@ -35,12 +37,18 @@ export class RedisMessageBus implements MessageBus {
     const first = listeners.size === 0
     listeners.add(listener)
     if (first) {
+      const subscribing = this.#subscriber.subscribe(channel)
+      this.#subscribing.set(channel, subscribing)
       try {
-        await this.#subscriber.subscribe(channel)
+        await subscribing
       } catch (error) {
         this.#topics.delete(channel)
         throw error
+      } finally {
+        this.#subscribing.delete(channel)
       }
+    } else {
+      await this.#subscribing.get(channel)
     }
     return async () => {
       if (!listeners.delete(listener) || listeners.size > 0 || this.#topics.get(channel) !== listeners) return

@@ -4,12 +4,12 @@ import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
 // A record is a hash (`s:<id>`) that expires; the sorted sets `sessions` and `p:<principal>`
 // index live records by expiry time, for the caps on sessions.
 const TOUCH = `
-if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return false end
 local expires = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[2], expires, ARGV[3])
-local principal = redis.call('HGET', KEYS[1], 'p')
-if principal then redis.call('ZADD', ARGV[4] .. principal, expires, ARGV[3]) end
-return 1`
+local fields = redis.call('HMGET', KEYS[1], 'p', 'l', 'u')
+if fields[1] then redis.call('ZADD', ARGV[4] .. fields[1], expires, ARGV[3]) end
+return { fields[2] or '', fields[3] or '[]' }`
 
 const UPDATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -69,9 +69,11 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  async touch (id: string, ttlMs: number): Promise<boolean> {
-    const touched = await this.#redis.eval(TOUCH, 2, this.#key(id), this.#index(), ttlMs, Date.now() + ttlMs, id, `${this.#prefix}p:`)
-    return touched === 1
+  async touch (id: string, ttlMs: number): Promise<SessionChanges | undefined> {
+    const touched = await this.#redis.eval(TOUCH, 2, this.#key(id), this.#index(), ttlMs, Date.now() + ttlMs, id, `${this.#prefix}p:`) as [string, string] | null
+    if (touched === null) return undefined
+    const [logLevel, subscriptions] = touched
+    return { logLevel: logLevel === '' ? undefined : logLevel as SessionChanges['logLevel'], subscriptions: JSON.parse(subscriptions) }
   }
 
   async update (id: string, changes: SessionChanges): Promise<void> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { ClientSession, LoggingLevel } from '@mcp-fastify/mcp-protocol'
 import { streamResumeChannel, type StreamResumeEvent } from './channels.ts'
 import { parseEventId } from './event-log.ts'
-import type { SessionRecord, SessionStore } from './store.ts'
+import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
 import { follow, Stream, type StreamServices, type StreamSink } from './stream.ts'
 
 /** The id of the one standalone stream of a session (the one a GET opens). */
@@ -12,6 +12,8 @@ export type ResumeOutcome = 'resumed' | 'followed' | 'invalid'
 
 interface SessionServices extends StreamServices {
   store: SessionStore
+  /** Tells the other nodes holding the session what changed here. */
+  changed (sessionId: string, changes: SessionChanges): void
 }
 
 /**
@@ -41,20 +43,26 @@ export class Session implements ClientSession {
   get createdAt (): number { return this.#record.createdAt }
 
   async setLogLevel (level: LoggingLevel): Promise<void> {
-    this.#record.logLevel = level
-    await this.#services.store.update(this.id, { logLevel: level })
+    await this.#change({ logLevel: level })
   }
 
   async subscribe (uri: string): Promise<void> {
-    if (this.#record.subscriptions.includes(uri)) return
-    this.#record.subscriptions = [...this.#record.subscriptions, uri]
-    await this.#services.store.update(this.id, { subscriptions: this.#record.subscriptions })
+    if (!this.#record.subscriptions.includes(uri)) await this.#change({ subscriptions: [...this.#record.subscriptions, uri] })
   }
 
   async unsubscribe (uri: string): Promise<void> {
-    if (!this.#record.subscriptions.includes(uri)) return
-    this.#record.subscriptions = this.#record.subscriptions.filter((subscribed) => subscribed !== uri)
-    await this.#services.store.update(this.id, { subscriptions: this.#record.subscriptions })
+    if (this.#record.subscriptions.includes(uri)) await this.#change({ subscriptions: this.#record.subscriptions.filter((subscribed) => subscribed !== uri) })
+  }
+
+  /** Takes in what changed on another node (from the store or the bus). */
+  apply (changes: SessionChanges): void {
+    Object.assign(this.#record, changes)
+  }
+
+  async #change (changes: SessionChanges): Promise<void> {
+    this.apply(changes)
+    await this.#services.store.update(this.id, changes)
+    this.#services.changed(this.id, changes)
   }
 
   isSubscribed (uri: string): boolean {

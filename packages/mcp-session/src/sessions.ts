@@ -7,7 +7,7 @@ import type { EventLog } from './event-log.ts'
 import type { McpSessionSettings } from './options.ts'
 import { Session } from './session.ts'
 import { streamTopic, writerOf } from './stream.ts'
-import type { SessionRecord, SessionStore } from './store.ts'
+import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
 
 export type NewSession = Pick<SessionRecord, 'protocolVersion' | 'clientCapabilities' | 'clientInfo'> &
   Partial<Pick<SessionRecord, 'principal'>>
@@ -26,6 +26,7 @@ type NodeNews =
   | { type: 'ended', sessionId: string }
   | { type: 'forward', sessionId: string, message: JSONRPCMessage }
   | { type: 'probe', sessionId: string, streamId: string }
+  | { type: 'changed', sessionId: string, changes: SessionChanges }
 
 type NodeMessage = NodeNews & { node: string }
 
@@ -100,6 +101,11 @@ export class McpSessions {
     await this.#tell({ type: 'forward', sessionId, message })
   }
 
+  /** Tells the other nodes that a session's log level or subscriptions changed here. */
+  changed (sessionId: string, changes: SessionChanges): void {
+    this.#tell({ type: 'changed', sessionId, changes }).catch(() => {})
+  }
+
   /** See `StreamServices.probe`. */
   async probe (sessionId: string, streamId: string): Promise<void> {
     await this.#tell({ type: 'probe', sessionId, streamId })
@@ -125,18 +131,20 @@ export class McpSessions {
     const { ttlMs } = this.settings
     const held = this.#local.get(id)
     if (held !== undefined) {
-      if (!await this.#reach(this.store.touch(id, ttlMs))) {
+      const current = await this.#reach(this.store.touch(id, ttlMs))
+      if (current === undefined) {
         if (this.#local.get(id) === held) {
           this.#release(held, 'expired')
           await this.eventLog.drop(id).catch(() => {})
         }
         return undefined
       }
+      held.apply(current)
       held.lastSeen = Date.now()
       return held
     }
     const record = await this.#reach(this.store.get(id))
-    if (record === undefined || !await this.#reach(this.store.touch(id, ttlMs))) return undefined
+    if (record === undefined || await this.#reach(this.store.touch(id, ttlMs)) === undefined) return undefined
     return this.#local.get(id) ?? this.#hold(record)
   }
 
@@ -238,6 +246,8 @@ export class McpSessions {
       if (writerOf(message.streamId) !== this.node) return
       const alive = this.#local.get(message.sessionId)?.writes(message.streamId) === true
       this.bus.publish(streamTopic(message.sessionId, message.streamId), JSON.stringify({ alive })).catch(() => {})
+    } else if (message.type === 'changed') {
+      this.#local.get(message.sessionId)?.apply(message.changes)
     } else if (message.type === 'ended') {
       const held = this.#local.get(message.sessionId)
       if (held !== undefined) this.#release(held, 'deleted')

@@ -24,8 +24,11 @@ export interface SessionStore {
   create (record: SessionRecord, ttlMs: number): Promise<void>
   /** The record, or `undefined` when it does not exist or expired. */
   get (id: string): Promise<SessionRecord | undefined>
-  /** Slides the expiry; false when the record is gone. */
-  touch (id: string, ttlMs: number): Promise<boolean>
+  /**
+   * Slides the expiry and returns what may have changed since (on another node): log level and
+   * subscriptions; `undefined` when the record is gone.
+   */
+  touch (id: string, ttlMs: number): Promise<SessionChanges | undefined>
   update (id: string, changes: SessionChanges): Promise<void>
   /** False when there was nothing to delete. */
   delete (id: string): Promise<boolean>

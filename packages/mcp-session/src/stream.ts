@@ -32,6 +32,12 @@ type Wire =
 
 type WireEvent = Extract<Wire, { message: unknown }>
 
+/** A standalone stream's subscription, keeping what it hears until `live`. */
+interface Listening {
+  unlisten: () => Promise<void>
+  live (written: Set<string>): void
+}
+
 /** The node that writes a POST stream: its id begins the stream's. */
 export function writerOf (streamId: string): string {
   return streamId.slice(0, 8)
@@ -138,11 +144,18 @@ export class Stream {
   resume (sink: StreamSink, lastEventId: string): Promise<number> {
     let replayed = 0
     return this.#enqueue(async () => {
+      // The standalone stream has writers elsewhere: listen before reading the log, so what they
+      // send meanwhile is either in the replay or heard, and written once.
+      const listening = this.#standalone && !this.#completed ? await this.#listen(sink, false) : undefined
       const events = await replayable(this.#services.eventLog, this.#sessionId, lastEventId)
       for (const event of events) sink.write(event.id, event.message)
       replayed = events.length
-      if (this.#completed) sink.end()
-      else await this.#attach(sink, new Set(events.map((event) => event.id)))
+      if (this.#completed) {
+        sink.end()
+        return
+      }
+      this.#swap(sink)
+      if (listening !== undefined) this.#hear(sink, listening, new Set(events.map((event) => event.id)))
     }).then(() => replayed)
   }
 
@@ -165,35 +178,69 @@ export class Stream {
   }
 
   /** Swaps the connection at once; a standalone stream then listens for other nodes (async). */
-  #attach (sink: StreamSink, replayed?: Set<string>): Promise<void> {
-    if (this.#sink === sink || this.#closed) return Promise.resolve()
+  async #attach (sink: StreamSink): Promise<void> {
+    if (this.#sink === sink || this.#closed) return
+    this.#swap(sink)
+    if (!this.#standalone) return
+    const listening = await this.#listen(sink, true)
+    if (listening !== undefined) this.#hear(sink, listening, new Set())
+  }
+
+  /** Keeps the listener for as long as its connection holds the stream; writes what it kept. */
+  #hear (sink: StreamSink, listening: Listening, replayed: Set<string>): void {
+    if (this.#sink !== sink) {
+      listening.unlisten().catch(() => {})
+      return
+    }
+    this.#unlisten = listening.unlisten
+    listening.live(replayed)
+  }
+
+  #swap (sink: StreamSink): void {
     this.#detach()?.end()
     this.#sink = sink
     sink.onClose(() => {
       if (this.#sink === sink) this.#detach()
     })
-    return this.#standalone ? this.#listen(sink, replayed) : Promise.resolve()
   }
 
-  /** While this node holds the standalone stream: what other nodes send it, and takeovers. */
-  async #listen (sink: StreamSink, replayed: Set<string> | undefined): Promise<void> {
+  /**
+   * While this node holds the standalone stream (`sink`, attached now or once a replay is done):
+   * what other nodes send it, and takeovers. Until `live`, what arrives is kept; `live` writes
+   * it, but for the ids already written (a replay).
+   */
+  async #listen (sink: StreamSink, attached: boolean): Promise<Listening | undefined> {
     const { bus, node } = this.#services
     const topic = streamTopic(this.#sessionId, this.id)
+    let held: WireEvent[] | undefined = []
+    let written = new Set<string>()
+    const write = (wire: WireEvent): void => {
+      if (this.#sink === sink && (wire.id === undefined || !written.has(wire.id))) sink.write(wire.id, wire.message)
+    }
     const unlisten = await bus.subscribe(topic, (payload) => {
-      if (this.#sink !== sink) return
       const wire = JSON.parse(payload) as Wire
       if ('takeover' in wire) {
         if (wire.takeover !== node) this.#enqueue(async () => { if (this.#sink === sink) this.#detach()?.end() }).catch(() => {})
-      } else if ('message' in wire && (wire.id === undefined || replayed?.has(wire.id) !== true)) {
-        sink.write(wire.id, wire.message)
+      } else if ('message' in wire) {
+        if (held !== undefined) held.push(wire)
+        else write(wire)
       }
     })
-    if (this.#sink !== sink) {
+    // Closed meanwhile, or (once attached) replaced by a newer connection: nothing to listen for.
+    if (this.#closed || (attached && this.#sink !== sink)) {
       await unlisten()
-      return
+      return undefined
     }
-    this.#unlisten = unlisten
     await bus.publish(topic, JSON.stringify({ takeover: node } satisfies Wire))
+    return {
+      unlisten,
+      live: (replayed) => {
+        written = replayed
+        const pending = held ?? []
+        held = undefined
+        for (const wire of pending) write(wire)
+      }
+    }
   }
 
   #detach (): StreamSink | undefined {
@@ -229,8 +276,11 @@ export async function follow (services: StreamServices, sessionId: string, strea
   const buffered: WireEvent[] = []
   let answer: (alive: boolean) => void = () => {}
   const alive = new Promise<boolean>((resolve) => { answer = resolve })
+  // Ids written so far: an event both replayed and heard (its publish late) is written once.
+  const written = new Set<string>()
   const deliver = (event: { id: string | undefined, message: JSONRPCMessage, final?: boolean }): void => {
-    if (ended) return
+    if (ended || (event.id !== undefined && written.has(event.id))) return
+    if (event.id !== undefined) written.add(event.id)
     sink.write(event.id, event.message)
     if (event.final === true) finish()
   }
@@ -261,10 +311,7 @@ export async function follow (services: StreamServices, sessionId: string, strea
   const events = await replayable(services.eventLog, sessionId, lastEventId)
   for (const event of events) deliver(event)
   replaying = false
-  const replayed = new Set(events.map((event) => event.id))
-  for (const event of buffered) {
-    if (event.id === undefined || !replayed.has(event.id)) deliver(event)
-  }
+  for (const event of buffered) deliver(event)
   if (!ended && !await alive) finish()
   clearTimeout(timer)
   return events.length

@@ -24,7 +24,7 @@ test('MemorySessionStore: a record expires ttlMs after it was created', async (t
   assert.ok(await store.get('s1'), 'still live just before its ttl')
   t.mock.timers.tick(2)
   assert.strictEqual(await store.get('s1'), undefined, 'gone once its ttl passed')
-  assert.strictEqual(await store.touch('s1', 1000), false, 'an expired record cannot be touched back to life')
+  assert.strictEqual(await store.touch('s1', 1000), undefined, 'an expired record cannot be touched back to life')
 })
 
 test('MemorySessionStore: touch slides the expiry forward', async (t) => {
@@ -32,19 +32,19 @@ test('MemorySessionStore: touch slides the expiry forward', async (t) => {
   const store = new MemorySessionStore()
   await store.create(sessionRecord('s1'), 1000)
   t.mock.timers.tick(600)
-  assert.strictEqual(await store.touch('s1', 1000), true)
+  assert.deepStrictEqual(await store.touch('s1', 1000), { logLevel: undefined, subscriptions: [] }, 'touch returns what may have changed')
   t.mock.timers.tick(900) // 1500 after creation, 900 after the touch
   assert.ok(await store.get('s1'), 'live past the original expiry')
   t.mock.timers.tick(101) // 1001 after the touch
   assert.strictEqual(await store.get('s1'), undefined)
-  assert.strictEqual(await store.touch('nope', 1000), false, 'touching an unknown record is false')
+  assert.strictEqual(await store.touch('nope', 1000), undefined, 'touching an unknown record finds nothing')
 })
 
 test('MemorySessionStore: touch uses the ttl it is given', async (t) => {
   clock(t)
   const store = new MemorySessionStore()
   await store.create(sessionRecord('s1'), 1000)
-  assert.strictEqual(await store.touch('s1', 5000), true)
+  assert.ok(await store.touch('s1', 5000))
   t.mock.timers.tick(4000)
   assert.ok(await store.get('s1'))
 })

@@ -12,7 +12,7 @@ async function makeSession (): Promise<{ session: Session, store: MemorySessionS
   const eventLog = new MemoryEventLog()
   const record = sessionRecord('sess-1', { principal: 'alice' })
   await store.create(structuredClone(record), 60_000)
-  return { session: new Session(record, { store, ...streamServices(eventLog) }), store, eventLog }
+  return { session: new Session(record, { store, ...streamServices(eventLog), changed: () => {} }), store, eventLog }
 }
 
 test('Session: exposes its record', async (t) => {
