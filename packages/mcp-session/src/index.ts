@@ -16,7 +16,15 @@ declare module 'fastify' {
 const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) => {
   const { store, eventLog, bus, redis, ...rest } = options
   const settings = resolveSettings(rest)
-  const shared = redis === undefined ? undefined : await redisServices(redis, settings)
+  let lastReport = 0
+  const shared = redis === undefined
+    ? undefined
+    : await redisServices(redis, settings, (error) => {
+      // One line per outage second at most: ioredis reports every reconnection attempt.
+      if (Date.now() - lastReport < 1000) return
+      lastReport = Date.now()
+      app.log.warn({ err: error }, 'mcp-session: Redis connection error')
+    })
   const sessions = new McpSessions(settings, {
     store: store ?? shared?.store ?? new MemorySessionStore(),
     eventLog: eventLog ?? shared?.eventLog ?? new MemoryEventLog(settings.maxEventsPerSession),

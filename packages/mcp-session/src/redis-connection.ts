@@ -2,11 +2,15 @@ import { Redis, type RedisOptions } from 'ioredis'
 
 /**
  * What a shared store must do when Redis is out of reach: fail at once (the client gets a 503
- * and retries) rather than queue commands until it returns; reconnect by itself, forever.
+ * and retries) rather than queue commands until it returns, and give up on a Redis that stops
+ * answering after `commandTimeout`; never run later a command that already failed; reconnect by
+ * itself, forever.
  */
 const FAIL_FAST: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
+  commandTimeout: 1000,
+  autoResendUnfulfilledCommands: false,
   retryStrategy: (times) => Math.min(times * 100, 2000)
 }
 
@@ -14,8 +18,11 @@ const FAIL_FAST: Partial<RedisOptions> = {
  * Our own connection to Redis: from a URL, or a duplicate of the app's client (its host and
  * credentials, our failure behaviour), so the app's client is never reconfigured or closed.
  */
-export function connect (redis: Redis | string): Redis {
-  return typeof redis === 'string' ? new Redis(redis, FAIL_FAST) : redis.duplicate(FAIL_FAST)
+export function connect (redis: Redis | string, onError: (error: Error) => void): Redis {
+  const connection = typeof redis === 'string' ? new Redis(redis, FAIL_FAST) : redis.duplicate(FAIL_FAST)
+  // Connection errors are expected during an outage (requests get 503): report, never crash.
+  connection.on('error', onError)
+  return connection
 }
 
 /** Resolves once the connection is ready (it may still fail later: then it reconnects). */

@@ -11,15 +11,15 @@ import { RedisSessionStore } from './redis-store.ts'
  * pub/sub). Redis must answer at boot, within `redisConnectTimeoutMs`; later outages are
  * answered with 503 and end by themselves when Redis is back.
  */
-export async function redisServices (redis: Redis | string, settings: McpSessionSettings): Promise<{
+export async function redisServices (redis: Redis | string, settings: McpSessionSettings, onError: (error: Error) => void): Promise<{
   store: RedisSessionStore
   eventLog: RedisEventLog
   bus: RedisMessageBus
   close (): Promise<void>
 }> {
   const { keyPrefix: prefix, maxEventsPerSession: maxEvents, maxEventAgeMs: maxAgeMs, redisConnectTimeoutMs } = settings
-  const commands = connect(redis)
-  const subscriber = connect(redis)
+  const commands = connect(redis, onError)
+  const subscriber = connect(redis, onError)
   const close = async (): Promise<void> => {
     await Promise.all([commands, subscriber].map((connection) => connection.quit().catch(() => connection.disconnect())))
   }
@@ -32,7 +32,8 @@ export async function redisServices (redis: Redis | string, settings: McpSession
       })
     ])
   } catch (error) {
-    await close()
+    // A Redis that accepts connections but does not answer would not answer QUIT either.
+    for (const connection of [commands, subscriber]) connection.disconnect()
     const unreachable = new FST_MCP_SESSION_REDIS_UNREACHABLE((error as Error).message)
     unreachable.cause = error
     throw unreachable
