@@ -1,4 +1,5 @@
 import type { McpServer } from '@mcp-fastify/mcp-protocol'
+import mcpMetrics from '@mcp-fastify/mcp-metrics'
 import mcpSession from '@mcp-fastify/mcp-session'
 import mcpTransport from '@mcp-fastify/mcp-transport'
 import { Type } from '@sinclair/typebox'
@@ -122,12 +123,17 @@ export function declareNotes (mcp: McpServer, notes: Notes): void {
 
 export interface MainAppOptions {
   fastify?: FastifyServerOptions
+  /** A Redis URL: sessions live there, so several processes serve them as one cluster. */
+  redis?: string
 }
 
 /** The example app: one MCP endpoint at /mcp with sessions, serving a notes service. */
 export async function buildApp (options: MainAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(options.fastify)
-  await app.register(mcpSession)
+  // Prometheus exposition at /metrics (grafana-dashboard.json reads it), OpenTelemetry spans when an
+  // SDK is set up, /health and /ready.
+  await app.register(mcpMetrics, { defaultMetrics: true })
+  await app.register(mcpSession, options.redis === undefined ? {} : { redis: options.redis })
   await app.register(mcpTransport, {
     path: '/mcp',
     serverInfo: { name: 'notes', version: '1.0.0', title: 'Notes' },

@@ -31,10 +31,17 @@ export class NameLabels {
 }
 
 /** Label values of one finished request: `mcp_method_name`, `gen_ai_tool_name`, `gen_ai_prompt_name`. */
-export interface TargetLabels {
+// A type, not an interface: prom-client takes label objects as records.
+export type TargetLabels = {
   mcp_method_name: string
   gen_ai_tool_name?: string
   gen_ai_prompt_name?: string
+}
+
+/** A label set and the key that names it: built once per method and name, then reused. */
+export interface Target {
+  key: string
+  labels: TargetLabels
 }
 
 /** `error.type` by the conventions: the JSON-RPC code, `tool_error`, or ours: `cancelled`. */
@@ -51,28 +58,48 @@ export function errorTypeOf (event: McpRequestEvent): string | undefined {
 export class Labeller {
   readonly #tools: NameLabels
   readonly #prompts: NameLabels
+  /** Bounded: methods are the engine's (others are `_OTHER`), names are bounded above. */
+  readonly #targets = new Map<string, Target>()
+  /** The targets of `tools/call` by tool name, for names that are their own label value. */
+  readonly #toolTargets = new Map<string, Target>()
 
   constructor (maxNames: number) {
     this.#tools = new NameLabels(maxNames)
     this.#prompts = new NameLabels(maxNames)
   }
 
-  targetOf (event: McpRequestEvent): TargetLabels {
+  targetOf (event: McpRequestEvent): Target {
     const { method, target } = event
     // An unknown method is the client's string: one series for all of them.
-    if (event.errorCode === METHOD_NOT_FOUND) return { mcp_method_name: OTHER }
+    if (event.errorCode === METHOD_NOT_FOUND) return this.#target(OTHER, '', '')
     const known = event.errorCode !== INVALID_PARAMS
     if (method === 'tools/call' && target !== undefined) {
-      return { mcp_method_name: method, gen_ai_tool_name: this.#tools.of(target, known) }
+      const cached = this.#toolTargets.get(target)
+      if (cached !== undefined) return cached
+      const label = this.#tools.of(target, known)
+      const found = this.#target(method, label, '')
+      if (label === target) this.#toolTargets.set(target, found)
+      return found
     }
-    if (method === 'prompts/get' && target !== undefined) {
-      return { mcp_method_name: method, gen_ai_prompt_name: this.#prompts.of(target, known) }
-    }
-    return { mcp_method_name: method }
+    if (method === 'prompts/get' && target !== undefined) return this.#target(method, '', this.#prompts.of(target, known))
+    return this.#target(method, '', '')
   }
 
   /** The label value of a tool another plugin names (a rate limit): ours, so taken as known. */
   tool (name: string | undefined): string {
     return name === undefined ? '' : this.#tools.of(name, true)
+  }
+
+  #target (method: string, tool: string, prompt: string): Target {
+    const key = tool !== '' ? `${method}\u0000t${tool}` : prompt !== '' ? `${method}\u0000p${prompt}` : method
+    let found = this.#targets.get(key)
+    if (found === undefined) {
+      const labels: TargetLabels = { mcp_method_name: method }
+      if (tool !== '') labels.gen_ai_tool_name = tool
+      if (prompt !== '') labels.gen_ai_prompt_name = prompt
+      found = { key, labels }
+      this.#targets.set(key, found)
+    }
+    return found
   }
 }

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client'
 import { FST_MCP_METRICS_INVALID_OPTIONS } from './errors.ts'
+import { FastHistogram } from './histogram.ts'
 import type { McpMetricsSettings } from './options.ts'
 
 /**
@@ -15,10 +16,11 @@ export const TARGET_LABELS = ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_pro
  * `mcp.server.session.duration`), in their Prometheus form, and the same style where they do not.
  */
 export class Instruments {
-  readonly operationDuration: Histogram<string>
-  readonly operationsActive: Gauge<string>
-  readonly requestSize: Histogram<string>
-  readonly responseSize: Histogram<string>
+  readonly operationDuration: FastHistogram
+  readonly requestSize: FastHistogram
+  readonly responseSize: FastHistogram
+  /** MCP requests being handled: a plain number, read at scrape time. */
+  activeOperations = 0
   readonly sessionsActive: Gauge<string>
   readonly sessionsOpened: Counter<string>
   readonly sessionsClosed: Counter<string>
@@ -49,35 +51,37 @@ export class Instruments {
       return created
     }
 
-    this.operationDuration = add(() => new Histogram({
+    this.operationDuration = add(() => new FastHistogram({
       name: 'mcp_server_operation_duration_seconds',
       help: 'MCP requests handled, by method, tool or prompt, and error type (mcp.server.operation.duration)',
       labelNames: [...TARGET_LABELS, 'error_type'],
       buckets: settings.operationBuckets,
       registers
     }))
-    this.operationsActive = add(() => new Gauge({
+    const activeOperations = (): number => this.activeOperations
+    add(() => new Gauge({
       name: 'mcp_server_operations_active',
       help: 'MCP requests being handled right now',
-      registers
+      registers,
+      collect () { this.set(activeOperations()) }
     }))
-    this.requestSize = add(() => new Histogram({
+    this.requestSize = add(() => new FastHistogram({
       name: 'mcp_server_request_size_bytes',
       help: 'Size of the HTTP body that carried one MCP request (Content-Length; batches are not counted)',
       labelNames: TARGET_LABELS,
       buckets: settings.sizeBuckets,
       registers
     }))
-    this.responseSize = add(() => new Histogram({
+    this.responseSize = add(() => new FastHistogram({
       name: 'mcp_server_response_size_bytes',
-      help: 'Size of the JSON answer to one MCP request (Content-Length; SSE answers and batches are not counted)',
+      help: 'Size of the JSON answer to one MCP request (bytes of the body; SSE answers and batches are not counted)',
       labelNames: TARGET_LABELS,
       buckets: settings.sizeBuckets,
       registers
     }))
     this.sessionsActive = add(() => new Gauge({
       name: 'mcp_server_sessions_active',
-      help: 'Sessions opened minus sessions ended, as seen by this process',
+      help: 'Sessions this process holds now (created here, or taken up from a shared store)',
       registers
     }))
     this.sessionsOpened = add(() => new Counter({

@@ -4,32 +4,20 @@ import { requestChannel, type McpRequestEvent } from '@mcp-fastify/mcp-protocol'
 import type { SessionCloseEvent, SessionOpenEvent, StreamResumeEvent } from '@mcp-fastify/mcp-session'
 import type { RefusedEvent, SseEvent } from '@mcp-fastify/mcp-transport'
 import type { Span } from '@opentelemetry/api'
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { errorTypeOf, type Labeller, type TargetLabels } from './labels.ts'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
+import type { AuthRefusedEvent, RateLimitedEvent } from './events.ts'
+import { errorTypeOf, type Labeller, type Target } from './labels.ts'
 import type { Instruments } from './metrics.ts'
 import { httpRequestOf, type Tracing } from './tracing.ts'
-
-/** `mcp-fastify:auth:refused`, published by mcp-oauth (subscribed by name: no import of it). */
-export interface AuthRefusedEvent {
-  reason: string
-  statusCode: number
-}
-
-/** `mcp-fastify:rate-limited`, published by mcp-oauth. */
-export interface RateLimitedEvent {
-  /** Who ran out of budget: never a label. */
-  key: string
-  tool: string | undefined
-}
 
 /** A request's tracing-channel context, which carries each observer's state from `start` to `asyncEnd`. */
 type Tracked = McpRequestEvent & Record<symbol, unknown>
 
 /** On the Fastify request: the labels of the one MCP request it carried, for its response size. */
-export const kLabels = Symbol('mcp-metrics.labels')
+export const kTarget = Symbol('mcp-metrics.target')
 declare module 'fastify' {
   interface FastifyRequest {
-    [kLabels]: TargetLabels | null
+    [kTarget]: Target | null | undefined
   }
 }
 
@@ -83,22 +71,28 @@ export class Observer {
     for (const [name, listener] of this.#named) unsubscribe(name, listener)
   }
 
-  /** The `onResponse` hook: the size of a JSON answer to one MCP request. */
-  readonly onResponse = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const labels = request[kLabels]
-    if (labels !== null) {
-      const length = reply.getHeader('content-length')
-      // No Content-Length: an SSE answer (its size is not known up front) or no body (204).
-      if (length !== undefined) this.#safely(() => this.#m.responseSize.observe(labels, Number(length)))
+  /**
+   * The `onSend` hook: the size of a JSON answer to one MCP request. (Not `onResponse`: with
+   * no logger, Fastify sets up response listeners only for routes that have `onResponse` hooks,
+   * which would cost every request more than the rest of this plugin.)
+   */
+  readonly onSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
+    const target = request[kTarget]
+    // `undefined` on the routes of contexts made before this plugin decorated the request. Not
+    // 200: no answer in the body (202 of the HTTP+SSE transport, 204 of a cancelled request).
+    // An SSE answer is written by the transport itself: it never gets here.
+    if (target !== null && target !== undefined && reply.statusCode === 200) {
+      const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : -1
+      if (bytes >= 0) this.#m.responseSize.record(target.key, target.labels, bytes)
     }
-    done()
+    done(null, payload)
   }
 
   readonly #requestStart = (message: unknown): void => {
     const event = message as Tracked
     try {
       event[this.#kStart] = performance.now()
-      this.#m.operationsActive.inc()
+      this.#m.activeOperations++
       const span = this.#tracing?.start(event)
       if (span !== undefined) event[this.#kSpan] = span
     } catch (error) {
@@ -111,17 +105,21 @@ export class Observer {
     try {
       const started = event[this.#kStart] as number | undefined
       if (started === undefined) return
-      this.#m.operationsActive.dec()
+      this.#m.activeOperations--
       const seconds = (performance.now() - started) / 1000
-      const labels = this.#labeller.targetOf(event)
+      const target = this.#labeller.targetOf(event)
       const errorType = errorTypeOf(event)
-      this.#m.operationDuration.observe(errorType === undefined ? labels : { ...labels, error_type: errorType }, seconds)
+      if (errorType === undefined) {
+        this.#m.operationDuration.record(target.key, target.labels, seconds)
+      } else {
+        this.#m.operationDuration.record(`${target.key}\u0001${errorType}`, { ...target.labels, error_type: errorType }, seconds)
+      }
       const request = httpRequestOf(event)
       // One HTTP body per MCP request: a batch's size belongs to none of its requests.
       if (request !== undefined && !Array.isArray(request.body)) {
-        const length = request.headers['content-length']
-        if (length !== undefined) this.#m.requestSize.observe(labels, Number(length))
-        request[kLabels] = labels
+        const bytes = Number(request.headers['content-length'] ?? NaN)
+        if (bytes >= 0) this.#m.requestSize.record(target.key, target.labels, bytes)
+        request[kTarget] = target
       }
       const span = event[this.#kSpan] as Span | undefined
       if (span !== undefined) this.#tracing!.end(event, span)
@@ -130,13 +128,16 @@ export class Observer {
     }
   }
 
+  // Open and close pair up on each node (held here, then let go), so the gauge never drifts;
+  // the counters and the duration count sessions created and ended, not copies taken up.
   readonly #sessionOpen = (event: SessionOpenEvent): void => {
     this.#m.sessionsActive.inc()
-    this.#m.sessionsOpened.inc({ mcp_protocol_version: event.protocolVersion })
+    if (event.created) this.#m.sessionsOpened.inc({ mcp_protocol_version: event.protocolVersion })
   }
 
   readonly #sessionClose = (event: SessionCloseEvent): void => {
     this.#m.sessionsActive.dec()
+    if (event.reason === 'released') return
     this.#m.sessionsClosed.inc({ reason: event.reason })
     if (event.durationMs !== undefined) this.#m.sessionDuration.observe({ reason: event.reason }, event.durationMs / 1000)
   }

@@ -37,8 +37,8 @@ function validSpanContext (ctx: Context) {
  * provider has no delegate, and no span, attribute or context object is built.
  */
 export class Tracing {
-  /** Spans by the `extra` of their request: what a handler context can reach (`ctx.extra`). */
-  readonly #byExtra = new WeakMap<object, Span>()
+  /** Where a request's span is kept on its `extra`: what a handler context reaches (`ctx.extra`). */
+  readonly #kSpan = Symbol('mcp-metrics.span')
   #provider: TracerProvider | undefined
   #tracer: Tracer | undefined
 
@@ -78,15 +78,8 @@ export class Tracing {
         : ambient
     }
     const { method, target, session } = event
-    const attributes: Attributes = {
-      'mcp.method.name': method,
-      'jsonrpc.request.id': String(event.requestId),
-      'network.transport': 'tcp',
-      'network.protocol.name': 'http'
-    }
-    // `initialize` runs before anything is negotiated: its version is set from the answer.
-    if (method !== 'initialize') attributes['mcp.protocol.version'] = session.protocolVersion
-    if (session.id !== undefined) attributes['mcp.session.id'] = session.id
+    // What a sampler may look at is given at creation; the rest only to a span that records.
+    const attributes: Attributes = { 'mcp.method.name': method }
     let name = method
     if (target !== undefined) {
       if (method === 'tools/call') {
@@ -101,20 +94,37 @@ export class Tracing {
         attributes['mcp.resource.uri'] = target
       }
     }
-    if (request !== undefined) {
-      attributes['network.protocol.version'] = request.raw.httpVersion
-      attributes['client.address'] = request.ip
-      const port = request.socket?.remotePort
-      if (port !== undefined) attributes['client.port'] = port
-    }
     const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links }, parent)
-    this.#byExtra.set(event.extra, span)
+    // Kept even when not recording: it carries the sampling decision to the handler's spans.
+    const extra = event.extra as Record<symbol, unknown>
+    extra[this.#kSpan] = span
+    if (!span.isRecording()) return span
+    const more: Attributes = {
+      'jsonrpc.request.id': String(event.requestId),
+      'network.transport': 'tcp',
+      'network.protocol.name': 'http'
+    }
+    // `initialize` runs before anything is negotiated: its version is set from the answer.
+    if (method !== 'initialize') more['mcp.protocol.version'] = session.protocolVersion
+    if (session.id !== undefined) more['mcp.session.id'] = session.id
+    if (request !== undefined) {
+      more['network.protocol.version'] = request.raw.httpVersion
+      more['client.address'] = request.ip
+      const port = request.socket?.remotePort
+      if (port !== undefined) more['client.port'] = port
+    }
+    span.setAttributes(more)
     return span
   }
 
   /** Ends the span of a request (at `asyncEnd`): error type, JSON-RPC code and status by its outcome. */
   end (event: McpRequestEvent, span: Span): void {
-    this.#byExtra.delete(event.extra)
+    const extra = event.extra as Record<symbol, unknown>
+    extra[this.#kSpan] = undefined
+    if (!span.isRecording()) {
+      span.end()
+      return
+    }
     const answer = (event as Answered).result
     if (event.method === 'initialize') {
       const version = answer?.result?.protocolVersion
@@ -138,7 +148,7 @@ export class Tracing {
    * (`context.with(...)`) so the spans it makes are children of the request's.
    */
   contextOf (extra: object): Context {
-    const span = this.#byExtra.get(extra)
+    const span = (extra as Record<symbol, Span | undefined>)[this.#kSpan]
     return span === undefined ? context.active() : trace.setSpan(context.active(), span)
   }
 }

@@ -3,18 +3,26 @@ import { channel } from 'node:diagnostics_channel'
 /**
  * What mcp-session tells observers (metrics) through `node:diagnostics_channel`. Plugins that
  * want them subscribe by name; nothing is built while nobody listens.
+ *
+ * `open` and `close` pair up on each node: a node opens a session when it starts holding it
+ * (it created it, or took it up from the shared store) and closes it when it stops.
  */
 export interface SessionOpenEvent {
   sessionId: string
   protocolVersion: string
   clientName: string | undefined
+  /** True where `initialize` created it; false where a node took it up from the store. */
+  created: boolean
 }
 
 export interface SessionCloseEvent {
   sessionId: string
-  /** `deleted`: by the client (DELETE); `expired`: idle past `ttlMs`. */
-  reason: 'deleted' | 'expired'
-  /** How long it lived, when this node knows when it began. */
+  /**
+   * `deleted`: by the client (DELETE); `expired`: idle past `ttlMs`; `released`: this node let
+   * its copy go (idle here, used elsewhere): the session lives on.
+   */
+  reason: 'deleted' | 'expired' | 'released'
+  /** How long it lived, for a session that ended (not `released`). */
   durationMs: number | undefined
 }
 

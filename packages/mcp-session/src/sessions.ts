@@ -145,7 +145,7 @@ export class McpSessions {
     }
     const record = await this.#reach(this.store.get(id))
     if (record === undefined || await this.#reach(this.store.touch(id, ttlMs)) === undefined) return undefined
-    return this.#local.get(id) ?? this.#hold(record)
+    return this.#local.get(id) ?? this.#hold(record, false)
   }
 
   /** Ends a session everywhere: its record, its events, its connections on every node. */
@@ -153,7 +153,7 @@ export class McpSessions {
     const held = this.#local.get(id)
     const existed = await this.#reach(this.store.delete(id))
     if (held !== undefined) this.#release(held, 'deleted')
-    else if (existed) this.#ended(id, 'deleted', undefined)
+    else if (existed) this.#ended(id)
     await this.#reach(this.eventLog.drop(id))
     await this.#tell({ type: 'ended', sessionId: id })
     return existed || held !== undefined
@@ -188,6 +188,7 @@ export class McpSessions {
         if (this.#local.get(session.id) !== session) continue
         if (stillLive) {
           this.#local.delete(session.id)
+          this.#closed(session, 'released')
         } else {
           this.#release(session, 'expired')
           await this.eventLog.drop(session.id)
@@ -220,10 +221,7 @@ export class McpSessions {
       createdAt: Date.now()
     }
     await this.#reach(this.store.create(record, ttlMs))
-    if (sessionOpenChannel.hasSubscribers) {
-      sessionOpenChannel.publish({ sessionId: record.id, protocolVersion: record.protocolVersion, clientName: record.clientInfo?.name } satisfies SessionOpenEvent)
-    }
-    return this.#hold(record)
+    return this.#hold(record, true)
   }
 
   /** A store that cannot be reached is a 503 for the client, never a crash. */
@@ -256,23 +254,30 @@ export class McpSessions {
     }
   }
 
-  #hold (record: SessionRecord): Session {
+  #hold (record: SessionRecord, created: boolean): Session {
     const session = new Session(record, this)
     this.#local.set(session.id, session)
+    if (sessionOpenChannel.hasSubscribers) {
+      sessionOpenChannel.publish({ sessionId: record.id, protocolVersion: record.protocolVersion, clientName: record.clientInfo?.name, created } satisfies SessionOpenEvent)
+    }
     return session
   }
 
-  #release (session: Session, reason: SessionCloseEvent['reason']): void {
+  /** The session ended (`deleted` or `expired`): this node lets it go and cancels its work. */
+  #release (session: Session, reason: 'deleted' | 'expired'): void {
     this.#local.delete(session.id)
     session.close()
-    this.#ended(session.id, reason, session.createdAt)
+    this.#closed(session, reason)
+    this.#ended(session.id)
   }
 
-  #ended (sessionId: string, reason: SessionCloseEvent['reason'], createdAt: number | undefined): void {
-    if (sessionCloseChannel.hasSubscribers) {
-      const durationMs = createdAt === undefined ? undefined : Date.now() - createdAt
-      sessionCloseChannel.publish({ sessionId, reason, durationMs } satisfies SessionCloseEvent)
-    }
+  #closed (session: Session, reason: SessionCloseEvent['reason']): void {
+    if (!sessionCloseChannel.hasSubscribers) return
+    const durationMs = reason === 'released' ? undefined : Date.now() - session.createdAt
+    sessionCloseChannel.publish({ sessionId: session.id, reason, durationMs } satisfies SessionCloseEvent)
+  }
+
+  #ended (sessionId: string): void {
     for (const listener of this.#endListeners) listener(sessionId)
   }
 
