@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 
 /**
@@ -38,4 +39,23 @@ export async function ready (connection: Redis): Promise<void> {
     connection.once('ready', onReady)
     connection.once('end', onEnd)
   })
+}
+
+/** A Lua script, sent by its SHA1 (EVALSHA) and loaded by EVAL only when Redis does not know it. */
+export interface LuaScript {
+  run (redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown>
+}
+
+export function luaScript (source: string): LuaScript {
+  const sha = createHash('sha1').update(source).digest('hex')
+  return {
+    async run (redis, keys, args) {
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args)
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+        return await redis.eval(source, keys.length, ...keys, ...args)
+      }
+    }
+  }
 }

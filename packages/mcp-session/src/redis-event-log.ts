@@ -1,11 +1,12 @@
 import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import type { Redis } from 'ioredis'
+import { luaScript } from './redis-connection.ts'
 import { formatEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
 
 // One Redis Stream per session (`e:<session>`) holds the events of all its streams; a hash
 // (`q:<session>`) counts each stream's events. Numbering and storing happen in one script, so
 // ids are assigned atomically whichever node appends. The stream is trimmed by length and age.
-const APPEND = `
+const APPEND = luaScript(`
 if KEYS[3] ~= '' and not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[5]) then return false end
 local n = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 's', ARGV[1], 'n', n, 'm', ARGV[2], 'f', ARGV[3])
@@ -14,7 +15,7 @@ local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - t
 redis.call('XTRIM', KEYS[1], 'MINID', '~', oldest)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[6])
-return n`
+return n`)
 
 /** How long stream counters outlive their last event, so ids never restart within a session. */
 const COUNTER_TTL_MS = 24 * 60 * 60_000
@@ -41,8 +42,8 @@ export class RedisEventLog implements EventLog {
 
   async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe }: AppendOptions = {}): Promise<string | undefined> {
     const dedupeKey = dedupe === undefined ? '' : `${this.#prefix}d:${sessionId}:${dedupe}`
-    const seq = await this.#redis.eval(APPEND, 3, this.#events(sessionId), this.#counters(sessionId), dedupeKey,
-      streamId, JSON.stringify(message), final ? '1' : '0', this.#maxEvents, this.#maxAgeMs, Math.max(this.#maxAgeMs, COUNTER_TTL_MS))
+    const seq = await APPEND.run(this.#redis, [this.#events(sessionId), this.#counters(sessionId), dedupeKey],
+      [streamId, JSON.stringify(message), final ? '1' : '0', this.#maxEvents, this.#maxAgeMs, Math.max(this.#maxAgeMs, COUNTER_TTL_MS)])
     return seq === null ? undefined : formatEventId(streamId, Number(seq))
   }
 

@@ -1,31 +1,32 @@
 import type { Redis } from 'ioredis'
+import { luaScript } from './redis-connection.ts'
 import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
 
 // A record is a hash (`s:<id>`) that expires; the sorted sets `sessions` and `p:<principal>`
 // index live records by expiry time, for the caps on sessions.
-const TOUCH = `
+const TOUCH = luaScript(`
 if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return false end
 local expires = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[2], expires, ARGV[3])
 local fields = redis.call('HMGET', KEYS[1], 'p', 'l', 'u')
 if fields[1] then redis.call('ZADD', ARGV[4] .. fields[1], expires, ARGV[3]) end
-return { fields[2] or '', fields[3] or '[]' }`
+return { fields[2] or '', fields[3] or '[]' }`)
 
-const UPDATE = `
+const UPDATE = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
-return 1`
+return 1`)
 
-const DELETE = `
+const DELETE = luaScript(`
 local principal = redis.call('HGET', KEYS[1], 'p')
 local deleted = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 if principal then redis.call('ZREM', ARGV[2] .. principal, ARGV[1]) end
-return deleted`
+return deleted`)
 
-const COUNT = `
+const COUNT = luaScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-return redis.call('ZCARD', KEYS[1])`
+return redis.call('ZCARD', KEYS[1])`)
 
 /** Session records in Redis, shared by every node: any node can serve any session. */
 export class RedisSessionStore implements SessionStore {
@@ -70,7 +71,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async touch (id: string, ttlMs: number): Promise<SessionChanges | undefined> {
-    const touched = await this.#redis.eval(TOUCH, 2, this.#key(id), this.#index(), ttlMs, Date.now() + ttlMs, id, `${this.#prefix}p:`) as [string, string] | null
+    const touched = await TOUCH.run(this.#redis, [this.#key(id), this.#index()], [ttlMs, Date.now() + ttlMs, id, `${this.#prefix}p:`]) as [string, string] | null
     if (touched === null) return undefined
     const [logLevel, subscriptions] = touched
     return { logLevel: logLevel === '' ? undefined : logLevel as SessionChanges['logLevel'], subscriptions: JSON.parse(subscriptions) }
@@ -80,16 +81,16 @@ export class RedisSessionStore implements SessionStore {
     const fields: string[] = []
     if (changes.logLevel !== undefined) fields.push('l', changes.logLevel)
     if (changes.subscriptions !== undefined) fields.push('u', JSON.stringify(changes.subscriptions))
-    if (fields.length > 0) await this.#redis.eval(UPDATE, 1, this.#key(id), ...fields)
+    if (fields.length > 0) await UPDATE.run(this.#redis, [this.#key(id)], fields)
   }
 
   async delete (id: string): Promise<boolean> {
-    return await this.#redis.eval(DELETE, 2, this.#key(id), this.#index(), id, `${this.#prefix}p:`) === 1
+    return await DELETE.run(this.#redis, [this.#key(id), this.#index()], [id, `${this.#prefix}p:`]) === 1
   }
 
   async count (principal?: string): Promise<number> {
     const index = principal === undefined ? this.#index() : this.#principalIndex(principal)
-    return Number(await this.#redis.eval(COUNT, 1, index, Date.now()))
+    return Number(await COUNT.run(this.#redis, [index], [Date.now()]))
   }
 
   async ping (): Promise<void> {
