@@ -24,15 +24,12 @@
 import { execFileSync, fork, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { benchDir, environment, freePort, HOST, packageVersion, root, stop, track, waitForPort } from './common.mjs'
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url))
-const root = path.resolve(benchDir, '..')
-const HOST = '127.0.0.1'
 const PROTOCOL_VERSION = '2025-11-25'
 const ACCEPT = 'application/json, text/event-stream'
 const TEXT = 'hello'
@@ -168,55 +165,6 @@ function parseCli () {
     micro: number('micro', 0),
     variants
   }
-}
-
-const children = new Set()
-function track (child) {
-  children.add(child)
-  child.on('exit', () => children.delete(child))
-  return child
-}
-const alive = (child) => child.exitCode === null && child.signalCode === null
-process.on('exit', () => { for (const child of children) if (alive(child)) child.kill('SIGKILL') })
-
-function stop (child) {
-  if (!alive(child)) return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
-    child.once('exit', () => { clearTimeout(timer); resolve() })
-    child.kill('SIGTERM')
-  })
-}
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.on('error', reject)
-    server.listen(0, HOST, () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-function canConnect (port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port })
-    socket.setTimeout(1000)
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('timeout', () => { socket.destroy(); resolve(false) })
-    socket.once('error', () => resolve(false))
-  })
-}
-
-async function waitForPort (port, child) {
-  const deadline = Date.now() + 15_000
-  while (Date.now() < deadline) {
-    if (!alive(child)) throw new Error(`server exited before listening (code ${child.exitCode})`)
-    if (await canConnect(port)) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`server did not listen on ${HOST}:${port} within 15 s`)
 }
 
 /**
@@ -362,31 +310,6 @@ async function measure (variant, config) {
   }
 }
 
-function version (name, require = createRequire(path.join(root, 'package.json'))) {
-  try {
-    let dir = path.dirname(require.resolve(name))
-    while (dir !== path.dirname(dir)) {
-      const file = path.join(dir, 'package.json')
-      if (existsSync(file)) {
-        const pkg = JSON.parse(readFileSync(file, 'utf8'))
-        if (pkg.name === name) return pkg.version
-      }
-      dir = path.dirname(dir)
-    }
-  } catch {}
-  return 'unknown'
-}
-
-function gitRevision () {
-  try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== ''
-    return dirty ? `${rev} (uncommitted changes)` : rev
-  } catch {
-    return 'none'
-  }
-}
-
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -448,21 +371,16 @@ async function main () {
   if (!existsSync(path.join(metricsDir, 'dist/index.js')) || !existsSync(path.join(root, 'examples/conformance/dist/app.js'))) {
     die('build first: pnpm run build')
   }
-  const cpus = os.cpus()
-  const benchRequire = createRequire(path.join(benchDir, 'package.json'))
-  const env = {
-    date: new Date().toISOString(),
-    node: process.version,
-    fastify: version('fastify', benchRequire),
-    autocannon: version('autocannon', benchRequire),
-    promClient: version('prom-client', fromMetrics),
-    otelApi: version('@opentelemetry/api', fromMetrics),
-    otelSdk: version('@opentelemetry/sdk-trace-base', fromMetrics),
-    cpu: cpus[0]?.model?.trim() ?? 'unknown',
-    cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
-    loadavg: os.loadavg().map((value) => value.toFixed(2)).join(' '),
-    git: gitRevision()
-  }
+  const env = environment({
+    versions: {
+      fastify: packageVersion('fastify'),
+      autocannon: packageVersion('autocannon'),
+      promClient: packageVersion('prom-client', fromMetrics),
+      otelApi: packageVersion('@opentelemetry/api', fromMetrics),
+      otelSdk: packageVersion('@opentelemetry/sdk-trace-base', fromMetrics)
+    },
+    loadavg: true
+  })
   const results = []
   const micro = []
   // Rotate the order each round: no variant always runs first, or right after the same one.

@@ -20,15 +20,11 @@
 import { fork, spawn } from 'node:child_process'
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto'
 import { createServer } from 'node:http'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { benchDir, environment, freePort, HOST, root, stop, track, waitForPort } from './common.mjs'
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url))
-const root = path.resolve(benchDir, '..')
-const HOST = '127.0.0.1'
 const PROTOCOL_VERSION = '2025-11-25'
 const ACCEPT = 'application/json, text/event-stream'
 const TEXT = 'hello'
@@ -123,32 +119,6 @@ function parseCli () {
   return { rounds: number('rounds', 1), duration: number('duration', 1), warmup: number('warmup', 0), connections: number('connections', 1) }
 }
 
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.on('error', reject)
-    server.listen(0, HOST, () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitForPort (port, child, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited (code ${child.exitCode})`)
-    const open = await new Promise((resolve) => {
-      const socket = net.connect({ host: HOST, port })
-      socket.once('connect', () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => resolve(false))
-    })
-    if (open) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('server did not listen in time')
-}
-
 async function post (url, headers, message) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers }, body: JSON.stringify(message) })
   return { status: response.status, headers: response.headers, text: await response.text() }
@@ -182,15 +152,14 @@ function runLoad (config) {
 
 async function main () {
   const config = parseCli()
+  const env = environment()
   const issuer = await startIssuer()
   const port = await freePort()
-  const server = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], {
+  const server = track(spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), ISSUER: issuer.issuer },
     stdio: ['ignore', 'inherit', 'inherit']
-  })
-  const stopServer = () => { if (server.exitCode === null) server.kill('SIGTERM') }
-  process.on('exit', stopServer)
+  }))
   const rounds = []
   const problems = []
   try {
@@ -215,7 +184,7 @@ async function main () {
       rounds.push(results)
     }
   } finally {
-    stopServer()
+    await stop(server)
     issuer.close()
   }
   const median = (values) => {
@@ -237,7 +206,7 @@ async function main () {
     '',
     `JWKS fetched ${issuer.hits.jwks} time(s), metadata ${issuer.hits.metadata} time(s) for the whole run (two protected endpoints).`,
     `Ratio secured / open: **${ratio('secured').toFixed(2)}** (target >= 0.8).${problems.length === 0 ? '' : ` INVALID: ${problems.join('; ')}`}`,
-    `- node ${process.version}; cpu: ${os.cpus()[0]?.model?.trim() ?? 'unknown'}, ${os.availableParallelism()} cores (server and load generator share them)`,
+    `- node ${env.node}; cpu: ${env.cpu}, ${env.cores} cores (server and load generator share them)`,
     ''
   ]
   process.stdout.write(lines.join('\n'))

@@ -8,17 +8,12 @@
 //
 // The report goes to stdout and to bench/results/ (markdown + JSON);
 // progress and diagnostics go to stderr.
-import { execFileSync, fork, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
+import { fork, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { alive, benchDir, environment, freePort, HOST, packageVersion, root, stop, track, waitForPort } from './common.mjs'
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url))
-const root = path.resolve(benchDir, '..')
-const HOST = '127.0.0.1'
 const PROTOCOL_VERSION = '2025-11-25'
 const ACCEPT = 'application/json, text/event-stream'
 const TEXT = 'hello'
@@ -85,62 +80,12 @@ function parseCli () {
 
 // ---- processes ----------------------------------------------------------
 
-const children = new Set()
-function track (child) {
-  children.add(child)
-  child.on('exit', () => children.delete(child))
-  return child
-}
-function alive (child) {
-  return child.exitCode === null && child.signalCode === null
-}
-function stop (child, graceMs = 3000) {
-  if (!alive(child)) return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-    child.once('exit', () => { clearTimeout(timer); resolve() })
-    child.kill('SIGTERM')
-  })
-}
-process.on('exit', () => {
-  for (const child of children) if (alive(child)) child.kill('SIGKILL')
-})
+// An interrupt exits, which kills the tracked children (see track in common.mjs).
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     process.stderr.write(`bench: interrupted (${signal})\n`)
     process.exit(130)
   })
-}
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.on('error', reject)
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-function canConnect (port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port })
-    socket.setTimeout(1000)
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('timeout', () => { socket.destroy(); resolve(false) })
-    socket.once('error', () => resolve(false))
-  })
-}
-
-async function waitForPort (port, child, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (!alive(child)) throw new Error(`server exited before listening (code ${child.exitCode}, signal ${child.signalCode})`)
-    if (await canConnect(port)) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`server did not accept connections on ${HOST}:${port} within ${timeoutMs} ms`)
 }
 
 function startServer (target, port) {
@@ -293,47 +238,6 @@ async function benchTarget (target, config) {
 
 // ---- report -----------------------------------------------------------------
 
-function packageVersion (name) {
-  try {
-    // Walk up from the entry point: not every package exports its package.json.
-    let dir = path.dirname(fileURLToPath(import.meta.resolve(name)))
-    while (dir !== path.dirname(dir)) {
-      const file = path.join(dir, 'package.json')
-      if (existsSync(file)) {
-        const pkg = JSON.parse(readFileSync(file, 'utf8'))
-        if (pkg.name === name) return pkg.version
-      }
-      dir = path.dirname(dir)
-    }
-  } catch {}
-  return 'unknown'
-}
-
-function gitRevision () {
-  try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== ''
-    return dirty ? `${rev} (uncommitted changes)` : rev
-  } catch {
-    return 'none'
-  }
-}
-
-function environment () {
-  const cpus = os.cpus()
-  return {
-    date: new Date().toISOString(),
-    node: process.version,
-    fastify: packageVersion('fastify'),
-    sdk: packageVersion('@modelcontextprotocol/sdk'),
-    autocannon: packageVersion('autocannon'),
-    cpu: cpus[0]?.model?.trim() ?? 'unknown',
-    cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    git: gitRevision()
-  }
-}
-
 const fixed = (value, digits) => (value === null || value === undefined ? 'n/a' : value.toFixed(digits))
 
 function ratio (result, baseline) {
@@ -378,7 +282,10 @@ function markdown (env, config, results) {
 // ---- main -------------------------------------------------------------------
 
 const config = parseCli()
-const env = environment()
+const env = environment({
+  versions: { fastify: packageVersion('fastify'), sdk: packageVersion('@modelcontextprotocol/sdk'), autocannon: packageVersion('autocannon') },
+  platform: true
+})
 const results = []
 for (const target of config.targets) results.push(await benchTarget(target, config))
 

@@ -1,0 +1,137 @@
+// Helpers shared by the benchmark scripts (bench/run.mjs, bench/oauth.mjs, bench/metrics.mjs):
+// ports, child servers, and the description of the machine and software a run was measured on.
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+// The folder of the benchmark scripts (bench/).
+export const benchDir = path.dirname(fileURLToPath(import.meta.url))
+// The root of the repository: where the servers run, and what gitRevision describes.
+export const root = path.resolve(benchDir, '..')
+// The loopback address every server listens on and every client connects to.
+export const HOST = '127.0.0.1'
+
+// ---- ports --------------------------------------------------------------------
+
+// A TCP port free on HOST right now, for a server to listen on.
+export function freePort () {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.on('error', reject)
+    server.listen(0, HOST, () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+// Whether a TCP connection to HOST:port opens within a second.
+export function canConnect (port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port })
+    socket.setTimeout(1000)
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('timeout', () => { socket.destroy(); resolve(false) })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+// Resolves once the server `child` accepts connections on `port`; rejects if it exits first or takes too long.
+export async function waitForPort (port, child, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (!alive(child)) throw new Error(`server exited before listening (code ${child.exitCode}, signal ${child.signalCode})`)
+    if (await canConnect(port)) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`server did not accept connections on ${HOST}:${port} within ${timeoutMs} ms`)
+}
+
+// ---- child processes ------------------------------------------------------------
+
+const children = new Set()
+process.on('exit', () => {
+  for (const child of children) if (alive(child)) child.kill('SIGKILL')
+})
+
+// Registers a child process to be killed (SIGKILL) if this process exits while it still runs; returns it.
+export function track (child) {
+  children.add(child)
+  child.on('exit', () => children.delete(child))
+  return child
+}
+
+// Whether a child process is still running (neither exited nor killed by a signal).
+export function alive (child) {
+  return child.exitCode === null && child.signalCode === null
+}
+
+// Stops a child process: SIGTERM, then SIGKILL if it has not exited after `graceMs`; resolves once it has exited.
+export function stop (child, graceMs = 3000) {
+  if (!alive(child)) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+    child.once('exit', () => { clearTimeout(timer); resolve() })
+    child.kill('SIGTERM')
+  })
+}
+
+// ---- the environment of a run ----------------------------------------------------
+
+// The version of the package `name` as `require` (bench/'s by default) finds it installed, or 'unknown'.
+export function packageVersion (name, require = createRequire(path.join(benchDir, 'package.json'))) {
+  const versionIn = (dir) => {
+    const file = path.join(dir, 'package.json')
+    if (!existsSync(file)) return undefined
+    const pkg = JSON.parse(readFileSync(file, 'utf8'))
+    return pkg.name === name ? pkg.version : undefined
+  }
+  try {
+    // Walk up from the entry point: not every package exports its package.json.
+    let dir = path.dirname(require.resolve(name))
+    while (dir !== path.dirname(dir)) {
+      const version = versionIn(dir)
+      if (version !== undefined) return version
+      dir = path.dirname(dir)
+    }
+  } catch {}
+  try {
+    // No entry point for require (an ESM-only package, or its CommonJS build missing): look in
+    // the node_modules folders require searches, in the same order.
+    for (const dir of require.resolve.paths(name) ?? []) {
+      const version = versionIn(path.join(dir, name))
+      if (version !== undefined) return version
+    }
+  } catch {}
+  return 'unknown'
+}
+
+// The git revision of the repository (short hash, flagged when the tree has uncommitted changes), or 'none'.
+export function gitRevision () {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== ''
+    return dirty ? `${rev} (uncommitted changes)` : rev
+  } catch {
+    return 'none'
+  }
+}
+
+// What a run was measured on, in report order: date, node, `versions` ({ key: version }), cpu, cores, platform/loadavg if asked, git.
+export function environment ({ versions = {}, platform = false, loadavg = false } = {}) {
+  const cpus = os.cpus()
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    ...versions,
+    cpu: cpus[0]?.model?.trim() ?? 'unknown',
+    cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
+    ...(platform && { platform: `${os.type()} ${os.release()} ${os.arch()}` }),
+    ...(loadavg && { loadavg: os.loadavg().map((value) => value.toFixed(2)).join(' ') }),
+    git: gitRevision()
+  }
+}
