@@ -1,3 +1,4 @@
+import { exposeMcpHeaders } from '@mcp-fastify/mcp-transport'
 import type { FastifyReply } from 'fastify'
 import { authRefusedChannel, type AuthRefusalReason, type AuthRefusedEvent } from './channels.ts'
 
@@ -44,11 +45,7 @@ export function refuse (reply: FastifyReply, refusal: Refusal, metadataUrl: stri
   }
   reply.request.log.info({ reason: refusal.reason, statusCode }, 'MCP request refused: %s', refusal.description)
   // Browser clients must be able to read the challenge when the app answers with CORS.
-  if (reply.hasHeader('access-control-allow-origin')) {
-    const exposed = reply.getHeader('access-control-expose-headers')
-    if (exposed === undefined || exposed === '') reply.header('access-control-expose-headers', 'WWW-Authenticate')
-    else if (!/www-authenticate/i.test(String(exposed))) reply.header('access-control-expose-headers', `${String(exposed)}, WWW-Authenticate`)
-  }
+  exposeMcpHeaders(reply)
   return reply
     .code(statusCode)
     .header('www-authenticate', bearerChallenge(refusal, metadataUrl))

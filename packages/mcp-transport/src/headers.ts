@@ -60,14 +60,17 @@ export function readSessionId (request: FastifyRequest): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined
 }
 
-const EXPOSED = 'Mcp-Session-Id, WWW-Authenticate'
+const EXPOSED = ['Mcp-Session-Id', 'WWW-Authenticate']
 
 /**
  * When the app answers cross-origin requests (CORS), browser clients must be able to read the
- * session id and auth challenges: adds them to `Access-Control-Expose-Headers`.
+ * session id and auth challenges: adds them to `Access-Control-Expose-Headers` (once).
  */
 export function exposeMcpHeaders (reply: FastifyReply): void {
   if (!reply.hasHeader('access-control-allow-origin')) return
-  const exposed = reply.getHeader('access-control-expose-headers')
-  reply.header('access-control-expose-headers', exposed === undefined || exposed === '' ? EXPOSED : `${String(exposed)}, ${EXPOSED}`)
+  const exposed = String(reply.getHeader('access-control-expose-headers') ?? '')
+  const present = new Set(exposed.split(',').map((name) => name.trim().toLowerCase()))
+  const missing = EXPOSED.filter((name) => !present.has(name.toLowerCase()))
+  if (missing.length === 0) return
+  reply.header('access-control-expose-headers', exposed.trim() === '' ? missing.join(', ') : `${exposed}, ${missing.join(', ')}`)
 }

@@ -136,4 +136,5 @@ export default fp(mcpTransport, { fastify: '5.x', name: '@mcp-fastify/mcp-transp
 export { mcpTransport }
 export { McpTransportSettingsSchema, type McpTransportOptions, type McpTransportSettings } from './options.ts'
 export { errorCodes } from './errors.ts'
+export { exposeMcpHeaders } from './headers.ts'
 export { refusedChannel, sseCloseChannel, sseOpenChannel, type RefusedEvent, type SseEvent } from './channels.ts'
