@@ -22,6 +22,25 @@ export interface Endpoint {
   sessions: McpSessions | undefined
 }
 
+/**
+ * Connects the endpoint's server and its session plugin: a session's end cancels its work here;
+ * what another node received for a request of this one (a client's answer, a cancellation)
+ * reaches it; notifications outside any request go to the sessions' standalone streams.
+ */
+export function useSessions (endpoint: Endpoint, sessions: McpSessions): void {
+  const { server } = endpoint
+  endpoint.sessions = sessions
+  sessions.onEnd((sessionId) => server.closeSession(sessionId))
+  sessions.onForward((sessionId, message) => {
+    sessions.get(sessionId).then((session) => {
+      if (session === undefined) return
+      if ('method' in message && !('id' in message)) server.handleNotification(message, session)
+      else if (!('method' in message)) server.handleResponse(message, session)
+    }).catch(() => {})
+  })
+  server.onNotification((notification, uri) => sessions.broadcast(notification, uri))
+}
+
 /** Without sessions there is nothing to stream outside a POST, nor a session to delete. */
 export function requireSessions (endpoint: Endpoint, reply: FastifyReply, what: string): McpSessions {
   if (endpoint.sessions === undefined) {

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import fp from 'fastify-plugin'
 import { refusedChannel, type RefusedEvent } from './channels.ts'
 import { createDeleteHandler } from './delete.ts'
-import type { Endpoint } from './endpoint.ts'
+import { useSessions, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
 import { createGetHandler } from './get.ts'
 import { exposeMcpHeaders } from './headers.ts'
@@ -66,17 +66,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     const served = servedEndpoint.get(sessions)
     if (served !== undefined) throw new FST_MCP_TRANSPORT_SESSIONS_SHARED(served)
     servedEndpoint.set(sessions, url)
-    endpoint.sessions = sessions
-    sessions.onEnd((sessionId) => server.closeSession(sessionId))
-    sessions.onForward((sessionId, message) => {
-      // Another node received what concerns a request of this one: a client's answer, a cancellation.
-      sessions.get(sessionId).then((session) => {
-        if (session === undefined) return
-        if ('method' in message && !('id' in message)) server.handleNotification(message, session)
-        else if (!('method' in message)) server.handleResponse(message, session)
-      }).catch(() => {})
-    })
-    server.onNotification((notification, uri) => sessions.broadcast(notification, uri))
+    useSessions(endpoint, sessions)
   })
   app.addHook('onListen', async function (this: FastifyInstance) {
     guard.listening(this.addresses().map((address) => typeof address === 'string' ? { address } : address))
