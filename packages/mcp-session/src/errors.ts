@@ -12,10 +12,13 @@ export const FST_MCP_SESSION_STREAM_LIMIT = createError<[number]>(
 export const FST_MCP_SESSION_UNAVAILABLE = createError(
   'FST_MCP_SESSION_UNAVAILABLE', 'Session store unavailable, try again shortly', 503)
 
+export const FST_MCP_SESSION_EVENTS_GONE = createError(
+  'FST_MCP_SESSION_EVENTS_GONE', 'Events after this Last-Event-ID are no longer kept (past the event log\'s bounds): retry the request', 410)
 export const FST_MCP_SESSION_REDIS_UNREACHABLE = createError<[string]>(
   'FST_MCP_SESSION_REDIS_UNREACHABLE', 'Redis did not answer at boot: %s')
 
 export const errorCodes = {
+  FST_MCP_SESSION_EVENTS_GONE,
   FST_MCP_SESSION_REDIS_UNREACHABLE,
   FST_MCP_SESSION_INVALID_OPTIONS,
   FST_MCP_SESSION_LIMIT,

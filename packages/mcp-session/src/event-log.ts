@@ -22,6 +22,12 @@ export interface EventLog {
   append (sessionId: string, streamId: string, message: JSONRPCMessage, options?: AppendOptions): Promise<string | undefined>
   /** The events of the stream `lastEventId` names that came after it, oldest first. */
   replay (sessionId: string, lastEventId: EventId): Promise<StoredEvent[]>
+  /**
+   * What the log still holds of a stream: the number of its oldest kept event (`undefined`
+   * when none is kept) and of its last event ever (0 before any), so a replay can tell whether
+   * events it should return were already trimmed away.
+   */
+  retained (sessionId: string, streamId: string): Promise<{ first: number | undefined, last: number }>
   /** Forgets a session's events, when it ends. */
   drop (sessionId: string): Promise<void>
   close (): Promise<void>

@@ -50,6 +50,11 @@ export class MemoryEventLog implements EventLog {
       .map(({ id, message, final }) => final === true ? { id, message, final } : { id, message })
   }
 
+  async retained (sessionId: string, streamId: string): Promise<{ first: number | undefined, last: number }> {
+    const log = this.#sessions.get(sessionId)
+    return { first: log?.events.find((event) => event.streamId === streamId)?.seq, last: log?.seqs.get(streamId) ?? 0 }
+  }
+
   async drop (sessionId: string): Promise<void> {
     this.#sessions.delete(sessionId)
   }

@@ -61,6 +61,15 @@ export class RedisEventLog implements EventLog {
     return events
   }
 
+  async retained (sessionId: string, streamId: string): Promise<{ first: number | undefined, last: number }> {
+    const [entries, last] = await Promise.all([
+      this.#redis.xrange(this.#events(sessionId), '-', '+'),
+      this.#redis.hget(this.#counters(sessionId), streamId)
+    ])
+    const first = entries.map(([, fields]) => fieldsOf(fields)).find((entry) => entry.s === streamId)?.n
+    return { first: first === undefined ? undefined : Number(first), last: Number(last ?? 0) }
+  }
+
   async drop (sessionId: string): Promise<void> {
     await this.#redis.del(this.#events(sessionId), this.#counters(sessionId))
   }

@@ -1,5 +1,6 @@
 import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
+import { FST_MCP_SESSION_EVENTS_GONE } from './errors.ts'
 import { formatEventId, parseEventId, type EventLog, type StoredEvent } from './event-log.ts'
 
 /** A live connection that carries a stream's events: an SSE response, written by the transport. */
@@ -258,9 +259,17 @@ export class Stream {
   }
 }
 
+/**
+ * The events after `lastEventId`, all of them: when the log already trimmed some away (past
+ * `maxEventsPerSession` or `maxEventAgeMs`), a partial replay would lose them silently, so it
+ * is refused (410) and the client knows to retry its request.
+ */
 async function replayable (log: EventLog, sessionId: string, lastEventId: string): Promise<StoredEvent[]> {
   const after = parseEventId(lastEventId)
-  return after === undefined ? [] : await log.replay(sessionId, after)
+  if (after === undefined) return []
+  const [events, { first, last }] = await Promise.all([log.replay(sessionId, after), log.retained(sessionId, after.streamId)])
+  if (after.seq < last && (first === undefined || first > after.seq + 1)) throw new FST_MCP_SESSION_EVENTS_GONE()
+  return events
 }
 
 /**
@@ -308,7 +317,15 @@ export async function follow (services: StreamServices, sessionId: string, strea
   if (writer === services.node) answer(false)
   else services.probe(sessionId, streamId).catch(() => answer(false))
   const timer = setTimeout(() => answer(false), PROBE_TIMEOUT_MS).unref()
-  const events = await replayable(services.eventLog, sessionId, lastEventId)
+  let events: StoredEvent[]
+  try {
+    events = await replayable(services.eventLog, sessionId, lastEventId)
+  } catch (error) {
+    ended = true
+    clearTimeout(timer)
+    await unsubscribe()
+    throw error
+  }
   for (const event of events) deliver(event)
   replaying = false
   for (const event of buffered) deliver(event)

@@ -140,6 +140,10 @@ export class ControlledEventLog implements EventLog {
     return this.inner.replay(sessionId, after)
   }
 
+  retained (sessionId: string, streamId: string): Promise<{ first: number | undefined, last: number }> {
+    return this.inner.retained(sessionId, streamId)
+  }
+
   drop (sessionId: string): Promise<void> {
     return this.inner.drop(sessionId)
   }

@@ -158,3 +158,18 @@ test('RedisEventLog: drop removes a session\'s keys, no other\'s', async (t) => 
   await log.drop('never')
   assert.ok((await fx.keys()).every((key) => !key.endsWith(':s1')), 'no key of s1 is left')
 })
+
+test('RedisEventLog: retained tells the oldest kept and the last event of a stream, so a trimmed replay is seen', async (t) => {
+  const fx = await redisOrSkip(t)
+  if (fx === undefined) return
+  const log = new RedisEventLog(fx.redis, { ...LIMITS, prefix: fx.prefix })
+  assert.deepStrictEqual(await log.retained('s1', 'str'), { first: undefined, last: 0 }, 'nothing yet')
+  for (let i = 1; i <= 3; i++) await log.append('s1', 'str', notification(i))
+  await log.append('s1', 'other', notification('x'))
+  assert.deepStrictEqual(await log.retained('s1', 'str'), { first: 1, last: 3 })
+  // Trim the stream's first entries away, as MAXLEN or MINID would.
+  await fx.redis.xtrim(`${fx.prefix}e:s1`, 'MAXLEN', 2)
+  assert.deepStrictEqual(await log.retained('s1', 'str'), { first: 3, last: 3 })
+  await log.drop('s1')
+  assert.deepStrictEqual(await log.retained('s1', 'str'), { first: undefined, last: 0 })
+})

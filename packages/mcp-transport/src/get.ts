@@ -19,10 +19,13 @@ export function createGetHandler (endpoint: Endpoint) {
     requireStreamRoom(session, sessions)
     const lastEventId = request.headers['last-event-id']
     if (typeof lastEventId === 'string' && parseEventId(lastEventId) === undefined) throw new FST_MCP_TRANSPORT_INVALID_EVENT_ID()
-    const sse = new SseConnection(reply, endpoint.connections, 'get', session.id).start()
+    const sse = new SseConnection(reply, endpoint.connections, 'get', session.id)
     if (typeof lastEventId === 'string') {
+      // Nothing is sent before the replay is known to be whole: a refusal is still a plain error.
       await session.resume(lastEventId, sse)
+      sse.start()
     } else {
+      sse.start()
       const stream = session.openStandalone()
       if (versionFeatures(session.protocolVersion).primingEvents) sse.prime(stream.lastEventId, sessions.settings.retryMs)
       await stream.attach(sse)

@@ -15,6 +15,7 @@ export class SseConnection implements StreamSink {
   readonly #reply: FastifyReply
   readonly #connections: SseConnections
   #open = true
+  #started = false
   /** Over the backlog limit at the end of a turn of the event loop, and not drained since. */
   #congested = false
   #measuring = false
@@ -26,8 +27,13 @@ export class SseConnection implements StreamSink {
     this.sessionId = sessionId
   }
 
-  /** Takes the response over from Fastify and sends the headers. */
+  /**
+   * Takes the response over from Fastify and sends the headers; done by the first write if not
+   * before (a resume starts the stream only once its replay is known to be whole).
+   */
   start (): this {
+    if (this.#started) return this
+    this.#started = true
     const reply = this.#reply
     exposeMcpHeaders(reply)
     reply.hijack()
@@ -76,6 +82,7 @@ export class SseConnection implements StreamSink {
 
   end (retryMs?: number): void {
     if (!this.#open) return
+    this.start()
     this.#open = false
     this.#connections.delete(this)
     const raw = this.#reply.raw
@@ -90,6 +97,7 @@ export class SseConnection implements StreamSink {
 
   #write (chunk: string): void {
     if (!this.#open) return
+    this.start()
     const raw = this.#reply.raw
     raw.write(chunk)
     const limit = this.#connections.maxBufferedBytes
