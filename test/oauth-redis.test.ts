@@ -4,10 +4,10 @@ import { test } from 'node:test'
 import { Redis } from 'ioredis'
 import { authorizationServer, bearer, INITIALIZE, postMcp, securedServer } from './oauth-setup.ts'
 import { clientCredentialsToken } from './oauth-tokens.ts'
-import { requireRedis } from './redis-helpers.ts'
+import { redisOrSkip } from '../packages/mcp-session/test/redis-helpers.ts'
 
 test('rate-limit counters in Redis are shared by every node: a tool budget spans two servers', async (t) => {
-  const redis = await requireRedis(t)
+  const redis = await redisOrSkip(t)
   if (redis === undefined) return
   // A principal of its own, so counters of other runs cannot interfere.
   const client = { clientId: `svc-${randomUUID()}`, clientSecret: 'secret' }
