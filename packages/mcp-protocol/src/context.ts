@@ -59,6 +59,7 @@ export class McpContext {
   readonly #deps: ContextDependencies
   #abort: AbortController | undefined
   #cancelled: Error | undefined
+  #byClient = false
   #lastProgress = -Infinity
   #done = false
 
@@ -88,10 +89,19 @@ export class McpContext {
     return this.#cancelled !== undefined
   }
 
-  /** @internal the engine calls this for `notifications/cancelled` and when a session ends. */
-  cancel (reason: Error): void {
+  /**
+   * @internal Why the request was cancelled, and whether by the client (which then gets no
+   * response) rather than by the server (its session ended, a shutdown: it gets an error).
+   */
+  get cancellation (): { reason: Error, byClient: boolean } | undefined {
+    return this.#cancelled === undefined ? undefined : { reason: this.#cancelled, byClient: this.#byClient }
+  }
+
+  /** @internal the engine calls this for `notifications/cancelled`, when a session ends, at shutdown. */
+  cancel (reason: Error, byClient = false): void {
     if (this.#cancelled !== undefined || this.#done) return
     this.#cancelled = reason
+    this.#byClient = byClient
     this.#abort?.abort(reason)
   }
 

@@ -148,7 +148,8 @@ export class McpServer {
 
   /**
    * Answers one request. Never throws: failures become JSON-RPC errors. Resolves to `undefined`
-   * when the client cancelled the request, which then gets no response (utilities/cancellation).
+   * when the client cancelled the request, which then gets no response (utilities/cancellation);
+   * a request the server cancels (session end, shutdown) is answered with an error.
    */
   handleRequest (
     request: JSONRPCRequest, session: ClientSession, channel?: RequestChannel, extra: McpContextExtra = {} as McpContextExtra
@@ -189,9 +190,9 @@ export class McpServer {
     this.#active.add(ctx)
     try {
       const result = await method.handler(request.params as never, ctx)
-      return ctx.cancelled ? undefined : { jsonrpc: '2.0', id: request.id, result: result as Record<string, unknown> }
+      return ctx.cancelled ? cancelledAnswer(ctx, request.id) : { jsonrpc: '2.0', id: request.id, result: result as Record<string, unknown> }
     } catch (error) {
-      if (ctx.cancelled) return undefined
+      if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
       if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data)
       try {
         this.#onError?.(error, ctx)
@@ -240,7 +241,7 @@ export class McpServer {
     if (notification.method !== 'notifications/cancelled' || session.id === undefined) return false
     const { requestId, reason } = notification.params as CancelledNotificationParams
     const ctx = requestId === undefined ? undefined : this.#inflight.get(inflightKey(session.id, requestId))
-    ctx?.cancel(new Error(reason ?? 'Cancelled by the client'))
+    ctx?.cancel(new Error(reason ?? 'Cancelled by the client'), true)
     return ctx !== undefined
   }
 
@@ -326,6 +327,16 @@ export class McpServer {
   #broadcast (notification: JSONRPCNotification, uri?: string): void {
     for (const listener of this.#listeners) listener(notification, uri)
   }
+}
+
+/**
+ * A request the client cancelled gets no response (utilities/cancellation); one the server gave
+ * up on (its session ended, a shutdown) gets an error saying why, so the client can retry.
+ */
+function cancelledAnswer (ctx: McpContext, id: RequestId): JSONRPCResponse | undefined {
+  const { reason, byClient } = ctx.cancellation!
+  if (byClient) return undefined
+  return errorResponse(id, reason instanceof McpError ? reason.code : ErrorCode.ConnectionClosed, reason.message)
 }
 
 function inflightKey (sessionId: string, requestId: RequestId): string {

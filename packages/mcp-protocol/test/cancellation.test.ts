@@ -197,7 +197,10 @@ test('closeSession cancels that session\'s requests in flight, and only those', 
   const reason = aliceCtx.signal.reason as McpError
   assert.ok(reason instanceof McpError)
   assert.equal(reason.code, ErrorCode.ConnectionClosed)
-  assert.equal(await aliceCall, undefined)
+  // The server gave up on it (not the client): it is answered with an error saying why.
+  const answer = await aliceCall
+  assert.ok(answer !== undefined && 'error' in answer)
+  assert.deepEqual(answer.error, { code: ErrorCode.ConnectionClosed, message: 'Session closed' })
 
   assert.equal(bobCtx.signal.aborted, false)
   await flush()

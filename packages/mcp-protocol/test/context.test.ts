@@ -175,7 +175,7 @@ test('no progress once the request is cancelled', async () => {
   assert.equal(channel.notifications('notifications/progress').length, 1)
   mcp.handleNotification({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'p-1' } }, session)
   release()
-  assert.equal(await pending, undefined)
+  assert.equal(await pending, undefined, 'cancelled by the client: no response')
   assert.deepEqual(channel.notifications('notifications/progress').map((message) => message.params!.progress), [1])
 })
 
@@ -495,7 +495,9 @@ test('a client request abandoned while it is being sent raises no unhandled reje
   mcp.closeSession('a')
   await flush()
   finishSending()
-  assert.equal(await pending, undefined)
+  const answer = await pending
+  assert.ok(answer !== undefined && 'error' in answer, 'the server gave up on the call: an error, not silence')
+  assert.equal(answer.error.message, 'Session closed')
   await flush()
   assert.deepEqual(unhandled, [])
 })

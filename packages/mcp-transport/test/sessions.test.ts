@@ -70,7 +70,7 @@ test('notifications/cancelled for a running request: 202, the handler is aborted
   await assertServes(app, headers)
 })
 
-test('DELETE aborts what the session has in flight', async (t) => {
+test('DELETE aborts what the session has in flight, and its calls are answered with an error', async (t) => {
   const tool = waitingTool()
   const app = await buildApp(t, { declare: tool.declare })
   const { headers } = await initialize(app)
@@ -80,8 +80,10 @@ test('DELETE aborts what the session has in flight', async (t) => {
   assert.equal(deleted.statusCode, 204)
   const reason = await withTimeout(tool.aborted.promise, 2000, 'the handler to be aborted')
   assert.equal((reason as Error).message, 'Session closed')
+  // The server gave up on the call (the client did not cancel it): an error says why.
   const answer = await withTimeout(pending, 2000, 'the POST answer')
-  assert.equal(answer.statusCode, 204)
+  assert.equal(answer.statusCode, 200)
+  assert.deepEqual(JSON.parse(answer.body), { jsonrpc: '2.0', id: 'w', error: { code: -32000, message: 'Session closed' } })
   assertRpcError(await post(app, rpc(1, 'ping'), headers), NOT_FOUND)
 })
 
