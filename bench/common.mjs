@@ -66,6 +66,16 @@ export function track (child) {
 }
 
 // Whether a child process is still running (neither exited nor killed by a signal).
+/** Drains a child's output (a full pipe would stall it) and keeps its tail as `child.log()`, for diagnostics. */
+export function keepOutput (child) {
+  let log = ''
+  const keep = (chunk) => { log = (log + chunk).slice(-8000) }
+  child.stdout.setEncoding('utf8').on('data', keep)
+  child.stderr.setEncoding('utf8').on('data', keep)
+  child.log = () => log
+  return child
+}
+
 export function alive (child) {
   return child.exitCode === null && child.signalCode === null
 }

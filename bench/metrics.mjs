@@ -28,7 +28,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { benchDir, environment, freePort, HOST, packageVersion, root, stop, track, waitForPort } from './common.mjs'
+import { benchDir, environment, freePort, HOST, keepOutput, packageVersion, root, stop, track, waitForPort } from './common.mjs'
 
 const PROTOCOL_VERSION = '2025-11-25'
 const ACCEPT = 'application/json, text/event-stream'
@@ -187,12 +187,7 @@ function startServer (variant, port) {
   const child = track(spawn(command, args, {
     cwd: root, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe']
   }))
-  let log = ''
-  const keep = (chunk) => { log = (log + chunk).slice(-8000) }
-  child.stdout.setEncoding('utf8').on('data', keep)
-  child.stderr.setEncoding('utf8').on('data', keep)
-  child.log = () => log
-  return child
+  return keepOutput(child)
 }
 
 /** The in-process loop of one variant, in a child process of its own. */

@@ -12,7 +12,7 @@ import { fork, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { alive, benchDir, environment, freePort, HOST, packageVersion, root, stop, track, waitForPort } from './common.mjs'
+import { alive, benchDir, environment, freePort, HOST, keepOutput, packageVersion, root, stop, track, waitForPort } from './common.mjs'
 
 const PROTOCOL_VERSION = '2025-11-25'
 const ACCEPT = 'application/json, text/event-stream'
@@ -97,12 +97,7 @@ function startServer (target, port) {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', ...target.env },
     stdio: ['ignore', 'pipe', 'pipe']
   }))
-  let log = ''
-  const keep = (chunk) => { log = (log + chunk).slice(-8000) }
-  child.stdout.setEncoding('utf8').on('data', keep)
-  child.stderr.setEncoding('utf8').on('data', keep)
-  child.log = () => log
-  return child
+  return keepOutput(child)
 }
 
 function runLoad (config) {

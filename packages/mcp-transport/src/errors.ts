@@ -70,9 +70,10 @@ export interface McpHttpError extends FastifyError {
  */
 export function toJsonRpcError (error: McpHttpError): { status: number, body: JSONRPCErrorResponse } {
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
-  // 503 is a refusal (a limit reached), not a failure of the server: said as such, like 4xx.
-  const code = rpcCodes[error.code] ?? (status >= 500 && status !== 503 ? ErrorCode.InternalError : ErrorCode.ConnectionClosed)
-  const message = status >= 500 && status !== 503 ? 'Internal error' : (messages[error.code] ?? error.message)
+  // 503 is a refusal (a limit reached, a store away), not a failure of the server: said as such, like 4xx.
+  const failed = status >= 500 && status !== 503
+  const code = rpcCodes[error.code] ?? (failed ? ErrorCode.InternalError : ErrorCode.ConnectionClosed)
+  const message = failed ? 'Internal error' : (messages[error.code] ?? error.message)
   const body: JSONRPCErrorResponse = error.requestId === undefined
     ? { jsonrpc: '2.0', error: { code, message } }
     : { jsonrpc: '2.0', id: error.requestId, error: { code, message } }
