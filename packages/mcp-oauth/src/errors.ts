@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import { createError } from '@fastify/error'
 
 /** Programmer errors: thrown when the plugin is registered or the app gets ready, never sent on the wire. */
 export const FST_MCP_OAUTH_INVALID_OPTIONS = createError<[string]>(

@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import { createError } from '@fastify/error'
 
 /** JSON-RPC 2.0 and MCP error codes, as they appear on the wire. */
 export const ErrorCode = {

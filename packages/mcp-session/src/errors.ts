@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import { createError } from '@fastify/error'
 
 export const FST_MCP_SESSION_INVALID_OPTIONS = createError<[string]>(
   'FST_MCP_SESSION_INVALID_OPTIONS', 'Invalid mcp-session options: %s')

@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import { createError } from '@fastify/error'
 import { ErrorCode, type JSONRPCErrorResponse, type RequestId } from '@mcp-fastify/mcp-protocol'
 import type { FastifyError } from 'fastify'
 
