@@ -33,6 +33,19 @@ export interface StreamResumeEvent {
   replayed: number
 }
 
+/**
+ * A value another process wrote (a bus message, a record or event read back from Redis) that
+ * was not of its schema, and was dropped.
+ */
+export interface DroppedEvent {
+  source: 'bus' | 'redis'
+  /** What it should have been: `node message`, `stream message`, `session record`, `logged event`. */
+  what: string
+  /** Why it was dropped: `not JSON`, or the first failing path. */
+  reason: string
+}
+
 export const sessionOpenChannel = channel('mcp-fastify:session:open')
 export const sessionCloseChannel = channel('mcp-fastify:session:close')
 export const streamResumeChannel = channel('mcp-fastify:stream:resume')
+export const droppedChannel = channel('mcp-fastify:session:dropped')

@@ -6,6 +6,7 @@ import { MemorySessionStore } from './memory-store.ts'
 import { resolveSettings, type McpSessionOptions } from './options.ts'
 import { redisServices } from './redis.ts'
 import { McpSessions } from './sessions.ts'
+import { dropReporter } from './wire.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,19 +17,25 @@ declare module 'fastify' {
 const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) => {
   const { store, eventLog, bus, redis, ...rest } = options
   const settings = resolveSettings(rest)
+  const dropped = dropReporter((details, message) => app.log.warn(details, message))
   let lastReport = 0
   const shared = redis === undefined
     ? undefined
-    : await redisServices(redis, settings, (error) => {
-      // One line per outage second at most: ioredis reports every reconnection attempt.
-      if (Date.now() - lastReport < 1000) return
-      lastReport = Date.now()
-      app.log.warn({ err: error }, 'mcp-session: Redis connection error')
+    : await redisServices(redis, settings, {
+      connection (error) {
+        // One line per outage second at most: ioredis reports every reconnection attempt.
+        if (Date.now() - lastReport < 1000) return
+        lastReport = Date.now()
+        app.log.warn({ err: error }, 'mcp-session: Redis connection error')
+      },
+      dropped,
+      listener: (error) => app.log.error({ err: error }, 'mcp-session: a bus listener failed')
     })
   const sessions = new McpSessions(settings, {
     store: store ?? shared?.store ?? new MemorySessionStore(),
     eventLog: eventLog ?? shared?.eventLog ?? new MemoryEventLog(settings.maxEventsPerSession),
-    bus: bus ?? shared?.bus ?? new MemoryMessageBus()
+    bus: bus ?? shared?.bus ?? new MemoryMessageBus(),
+    dropped
   })
   await sessions.start()
   app.decorate('mcpSessions', sessions)
@@ -42,7 +49,8 @@ export default fp(mcpSession, { fastify: '5.x', name: '@mcp-fastify/mcp-session'
 export { mcpSession }
 export { McpSessions, type NewSession, type McpSessionsServices } from './sessions.ts'
 export { Session, STANDALONE_STREAM_ID, type ResumeOutcome } from './session.ts'
-export { follow, Stream, streamTopic, type StreamServices, type StreamSink } from './stream.ts'
+export { follow, Stream, type StreamServices, type StreamSink } from './stream.ts'
+export { streamTopic, type DropReport } from './wire.ts'
 export type { SessionRecord, SessionChanges, SessionStore } from './store.ts'
 export { MemorySessionStore } from './memory-store.ts'
 export { formatEventId, parseEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
@@ -54,6 +62,6 @@ export { RedisMessageBus } from './redis-bus.ts'
 export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettings } from './options.ts'
 export { errorCodes } from './errors.ts'
 export {
-  sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
-  type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
+  droppedChannel, sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
+  type DroppedEvent, type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
 } from './channels.ts'

@@ -14,12 +14,22 @@ export class RedisMessageBus implements MessageBus {
   /** Channels being subscribed: a second listener waits until delivery works for it too. */
   readonly #subscribing = new Map<string, Promise<unknown>>()
 
-  constructor (publisher: Redis, subscriber: Redis, prefix = 'mcp:') {
+  /**
+   * `onError` hears what a listener throws: this runs inside ioredis's event emitter, where an
+   * exception would end the process, so none gets out.
+   */
+  constructor (publisher: Redis, subscriber: Redis, prefix = 'mcp:', onError: (error: Error) => void = () => {}) {
     this.#publisher = publisher
     this.#subscriber = subscriber
     this.#prefix = prefix
     subscriber.on('message', (channel: string, payload: string) => {
-      for (const listener of this.#topics.get(channel) ?? []) listener(payload)
+      for (const listener of this.#topics.get(channel) ?? []) {
+        try {
+          listener(payload)
+        } catch (error) {
+          onError(error instanceof Error ? error : new Error(String(error)))
+        }
+      }
     })
   }
 

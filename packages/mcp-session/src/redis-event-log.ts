@@ -2,6 +2,7 @@ import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import type { Redis } from 'ioredis'
 import { luaScript } from './redis-connection.ts'
 import { formatEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
+import { decodeStoredMessage, publishDropped, type DropReport } from './wire.ts'
 
 // One Redis Stream per session (`e:<session>`) holds the events of all its streams; a hash
 // (`q:<session>`) counts each stream's events. Numbering and storing happen in one script, so
@@ -24,6 +25,8 @@ export interface RedisEventLogOptions {
   maxEvents: number
   maxAgeMs: number
   prefix?: string
+  /** Where events that cannot be read back are reported. */
+  dropped?: DropReport
 }
 
 /** The event log in Redis: any node can replay what any node sent. */
@@ -32,9 +35,11 @@ export class RedisEventLog implements EventLog {
   readonly #maxEvents: number
   readonly #maxAgeMs: number
   readonly #prefix: string
+  readonly #dropped: DropReport
 
-  constructor (redis: Redis, { maxEvents, maxAgeMs, prefix = 'mcp:' }: RedisEventLogOptions) {
+  constructor (redis: Redis, { maxEvents, maxAgeMs, prefix = 'mcp:', dropped = publishDropped }: RedisEventLogOptions) {
     this.#redis = redis
+    this.#dropped = dropped
     this.#maxEvents = maxEvents
     this.#maxAgeMs = maxAgeMs
     this.#prefix = prefix
@@ -54,7 +59,10 @@ export class RedisEventLog implements EventLog {
       const entry = fieldsOf(fields)
       const seq = Number(entry.n)
       if (entry.s !== after.streamId || !(seq > after.seq)) continue
-      const event: StoredEvent = { id: formatEventId(after.streamId, seq), message: JSON.parse(entry.m ?? 'null') }
+      // An event that cannot be read back is lost already: reported, and left out of the replay.
+      const message = decodeStoredMessage(entry.m ?? '', this.#dropped)
+      if (message === undefined) continue
+      const event: StoredEvent = { id: formatEventId(after.streamId, seq), message }
       if (entry.f === '1') event.final = true
       events.push(event)
     }

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis'
 import { luaScript } from './redis-connection.ts'
 import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
+import { checker, parseJson, publishDropped, SessionChangesSchema, StoredSessionSchema, type DropReport } from './wire.ts'
+
+const checkSession = checker(StoredSessionSchema, 'redis', 'session record')
+const checkChanges = checker(SessionChangesSchema, 'redis', 'session record')
 
 // A record is a hash (`s:<id>`) that expires; the sorted sets `sessions` and `p:<principal>`
 // index live records by expiry time, for the caps on sessions.
@@ -32,10 +36,12 @@ return redis.call('ZCARD', KEYS[1])`)
 export class RedisSessionStore implements SessionStore {
   readonly #redis: Redis
   readonly #prefix: string
+  readonly #dropped: DropReport
 
-  constructor (redis: Redis, prefix = 'mcp:') {
+  constructor (redis: Redis, prefix = 'mcp:', dropped: DropReport = publishDropped) {
     this.#redis = redis
     this.#prefix = prefix
+    this.#dropped = dropped
   }
 
   async create (record: SessionRecord, ttlMs: number): Promise<void> {
@@ -55,26 +61,36 @@ export class RedisSessionStore implements SessionStore {
     await multi.exec()
   }
 
+  /** A record that is not one of ours (garbage in its key) is reported and counts as none. */
   async get (id: string): Promise<SessionRecord | undefined> {
     const fields = await this.#redis.hgetall(this.#key(id))
     if (fields.v === undefined) return undefined
+    const stored = checkSession({
+      ...fields,
+      c: parseJson(fields.c ?? '{}'),
+      i: fields.i === undefined ? undefined : parseJson(fields.i),
+      u: parseJson(fields.u ?? '[]')
+    }, this.#dropped)
+    if (stored === undefined) return undefined
     return {
       id,
-      protocolVersion: fields.v as SessionRecord['protocolVersion'],
-      clientCapabilities: JSON.parse(fields.c ?? '{}'),
-      clientInfo: fields.i === undefined ? undefined : JSON.parse(fields.i),
-      logLevel: fields.l as SessionRecord['logLevel'],
-      subscriptions: JSON.parse(fields.u ?? '[]'),
-      principal: fields.p,
-      createdAt: Number(fields.t)
+      protocolVersion: stored.v,
+      clientCapabilities: stored.c,
+      clientInfo: stored.i,
+      logLevel: stored.l,
+      subscriptions: stored.u,
+      principal: stored.p,
+      createdAt: Number(stored.t)
     }
   }
 
+  /** What cannot be read back is reported, and left as the node holding the session knows it. */
   async touch (id: string, ttlMs: number): Promise<SessionChanges | undefined> {
     const touched = await TOUCH.run(this.#redis, [this.#key(id), this.#index()], [ttlMs, Date.now() + ttlMs, id, `${this.#prefix}p:`]) as [string, string] | null
     if (touched === null) return undefined
     const [logLevel, subscriptions] = touched
-    return { logLevel: logLevel === '' ? undefined : logLevel as SessionChanges['logLevel'], subscriptions: JSON.parse(subscriptions) }
+    const changes = checkChanges({ logLevel: logLevel === '' ? undefined : logLevel, subscriptions: parseJson(subscriptions) }, this.#dropped)
+    return changes ?? {}
   }
 
   async update (id: string, changes: SessionChanges): Promise<void> {
@@ -111,3 +127,4 @@ export class RedisSessionStore implements SessionStore {
     return `${this.#prefix}p:${principal}`
   }
 }
+

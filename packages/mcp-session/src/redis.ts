@@ -5,21 +5,32 @@ import { connect, ready } from './redis-connection.ts'
 import { RedisMessageBus } from './redis-bus.ts'
 import { RedisEventLog } from './redis-event-log.ts'
 import { RedisSessionStore } from './redis-store.ts'
+import type { DropReport } from './wire.ts'
+
+/** Where what goes wrong with Redis is reported (the plugin logs it). */
+export interface RedisReports {
+  /** A connection error (expected during an outage). */
+  connection: (error: Error) => void
+  /** A malformed value read from Redis or heard on the bus. */
+  dropped: DropReport
+  /** A bus listener that threw. */
+  listener: (error: Error) => void
+}
 
 /**
  * The store, event log and bus on one Redis, over two connections of our own (commands, and
  * pub/sub). Redis must answer at boot, within `redisConnectTimeoutMs`; later outages are
  * answered with 503 and end by themselves when Redis is back.
  */
-export async function redisServices (redis: Redis | string, settings: McpSessionSettings, onError: (error: Error) => void): Promise<{
+export async function redisServices (redis: Redis | string, settings: McpSessionSettings, report: RedisReports): Promise<{
   store: RedisSessionStore
   eventLog: RedisEventLog
   bus: RedisMessageBus
   close (): Promise<void>
 }> {
   const { keyPrefix: prefix, maxEventsPerSession: maxEvents, maxEventAgeMs: maxAgeMs, redisConnectTimeoutMs } = settings
-  const commands = connect(redis, onError)
-  const subscriber = connect(redis, onError)
+  const commands = connect(redis, report.connection)
+  const subscriber = connect(redis, report.connection)
   const close = async (): Promise<void> => {
     await Promise.all([commands, subscriber].map((connection) => connection.quit().catch(() => connection.disconnect())))
   }
@@ -41,9 +52,9 @@ export async function redisServices (redis: Redis | string, settings: McpSession
     clearTimeout(timer)
   }
   return {
-    store: new RedisSessionStore(commands, prefix),
-    eventLog: new RedisEventLog(commands, { maxEvents, maxAgeMs, prefix }),
-    bus: new RedisMessageBus(commands, subscriber, prefix),
+    store: new RedisSessionStore(commands, prefix, report.dropped),
+    eventLog: new RedisEventLog(commands, { maxEvents, maxAgeMs, prefix, dropped: report.dropped }),
+    bus: new RedisMessageBus(commands, subscriber, prefix, report.listener),
     close
   }
 }

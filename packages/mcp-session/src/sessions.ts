@@ -6,8 +6,9 @@ import { FST_MCP_SESSION_LIMIT, FST_MCP_SESSION_PRINCIPAL_LIMIT, FST_MCP_SESSION
 import type { EventLog } from './event-log.ts'
 import type { McpSessionSettings } from './options.ts'
 import { Session } from './session.ts'
-import { streamTopic, writerOf } from './stream.ts'
+import { writerOf } from './stream.ts'
 import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
+import { decodeNodeMessage, NODES_TOPIC, publishDropped, streamTopic, type DropReport, type NodeMessage, type NodeNews, type StreamWire } from './wire.ts'
 
 export type NewSession = Pick<SessionRecord, 'protocolVersion' | 'clientCapabilities' | 'clientInfo'> &
   Partial<Pick<SessionRecord, 'principal'>>
@@ -16,19 +17,9 @@ export interface McpSessionsServices {
   store: SessionStore
   eventLog: EventLog
   bus: MessageBus
+  /** Where malformed values from other processes are reported (default: observers only). */
+  dropped?: DropReport
 }
-
-const NODES_TOPIC = 'mcp:nodes'
-
-/** What nodes tell each other about the sessions they share. */
-type NodeNews =
-  | { type: 'notify', key: string, notification: JSONRPCNotification, uri?: string }
-  | { type: 'ended', sessionId: string }
-  | { type: 'forward', sessionId: string, message: JSONRPCMessage }
-  | { type: 'probe', sessionId: string, streamId: string }
-  | { type: 'changed', sessionId: string, changes: SessionChanges }
-
-type NodeMessage = NodeNews & { node: string }
 
 /**
  * The sessions of one MCP endpoint (`app.mcpSessions`): creates them, finds them (here, or in
@@ -41,6 +32,7 @@ export class McpSessions {
   readonly store: SessionStore
   readonly eventLog: EventLog
   readonly bus: MessageBus
+  readonly dropped: DropReport
   /** This node's id (8 characters), unique per process start. */
   readonly node = randomBytes(6).toString('base64url')
   readonly #local = new Map<string, Session>()
@@ -54,6 +46,7 @@ export class McpSessions {
     this.store = services.store
     this.eventLog = services.eventLog
     this.bus = services.bus
+    this.dropped = services.dropped ?? publishDropped
   }
 
   /** Starts the reaper and listens to the other nodes. */
@@ -61,8 +54,8 @@ export class McpSessions {
     const { ttlMs, reapIntervalMs = Math.min(60_000, Math.ceil(ttlMs / 10)) } = this.settings
     this.#reaper = setInterval(() => { this.reap().catch(() => {}) }, reapIntervalMs).unref()
     this.#unsubscribe = await this.bus.subscribe(NODES_TOPIC, (payload) => {
-      const message = JSON.parse(payload) as NodeMessage
-      if (message.node !== this.node) this.#receive(message)
+      const message = decodeNodeMessage(payload, this.dropped)
+      if (message !== undefined && message.node !== this.node) this.#receive(message)
     })
   }
 
@@ -243,7 +236,7 @@ export class McpSessions {
     } else if (message.type === 'probe') {
       if (writerOf(message.streamId) !== this.node) return
       const alive = this.#local.get(message.sessionId)?.writes(message.streamId) === true
-      this.bus.publish(streamTopic(message.sessionId, message.streamId), JSON.stringify({ alive })).catch(() => {})
+      this.bus.publish(streamTopic(message.sessionId, message.streamId), JSON.stringify({ alive } satisfies StreamWire)).catch(() => {})
     } else if (message.type === 'changed') {
       this.#local.get(message.sessionId)?.apply(message.changes)
     } else if (message.type === 'ended') {

@@ -2,6 +2,7 @@ import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import { FST_MCP_SESSION_EVENTS_GONE } from './errors.ts'
 import { formatEventId, parseEventId, type EventLog, type StoredEvent } from './event-log.ts'
+import { decodeStreamWire, streamTopic, type DropReport, type StreamWire } from './wire.ts'
 
 /** A live connection that carries a stream's events: an SSE response, written by the transport. */
 export interface StreamSink {
@@ -20,18 +21,11 @@ export interface StreamServices {
   node: string
   /** Asks the node writing a stream whether it still does: it answers `{ alive }` on the stream's topic. */
   probe (sessionId: string, streamId: string): Promise<void>
+  /** Where malformed bus messages are reported. */
+  dropped: DropReport
 }
 
-/**
- * What travels on a stream's bus topic: an event for a connection held elsewhere, a takeover of
- * the standalone stream, or the answer to a probe.
- */
-type Wire =
-  | { id: string | undefined, message: JSONRPCMessage, final?: true }
-  | { takeover: string }
-  | { alive: boolean }
-
-type WireEvent = Extract<Wire, { message: unknown }>
+type WireEvent = Extract<StreamWire, { message: unknown }>
 
 /** A standalone stream's subscription, keeping what it hears until `live`. */
 interface Listening {
@@ -45,10 +39,6 @@ export function writerOf (streamId: string): string {
 }
 
 const PROBE_TIMEOUT_MS = 2000
-
-export function streamTopic (sessionId: string, streamId: string): string {
-  return `mcp:stream:${sessionId}:${streamId}`
-}
 
 /**
  * One logical SSE stream of a session, as this node writes it: the stream of a POST answered
@@ -173,7 +163,7 @@ export class Stream {
     if (this.#sink !== undefined) {
       this.#sink.write(id, message)
     } else if (id !== undefined) {
-      const wire: Wire = final ? { id, message, final } : { id, message }
+      const wire: StreamWire = final ? { id, message, final: true } : { id, message }
       await this.#services.bus.publish(streamTopic(this.#sessionId, this.id), JSON.stringify(wire)).catch(() => {})
     }
   }
@@ -219,7 +209,8 @@ export class Stream {
       if (this.#sink === sink && (wire.id === undefined || !written.has(wire.id))) sink.write(wire.id, wire.message)
     }
     const unlisten = await bus.subscribe(topic, (payload) => {
-      const wire = JSON.parse(payload) as Wire
+      const wire = decodeStreamWire(payload, this.#services.dropped)
+      if (wire === undefined) return
       if ('takeover' in wire) {
         if (wire.takeover !== node) this.#enqueue(async () => { if (this.#sink === sink) this.#detach()?.end() }).catch(() => {})
       } else if ('message' in wire) {
@@ -232,7 +223,7 @@ export class Stream {
       await unlisten()
       return undefined
     }
-    await bus.publish(topic, JSON.stringify({ takeover: node } satisfies Wire))
+    await bus.publish(topic, JSON.stringify({ takeover: node } satisfies StreamWire))
     return {
       unlisten,
       live: (replayed) => {
@@ -287,14 +278,15 @@ export async function follow (services: StreamServices, sessionId: string, strea
   const alive = new Promise<boolean>((resolve) => { answer = resolve })
   // Ids written so far: an event both replayed and heard (its publish late) is written once.
   const written = new Set<string>()
-  const deliver = (event: { id: string | undefined, message: JSONRPCMessage, final?: boolean }): void => {
+  const deliver = (event: { id?: string | undefined, message: JSONRPCMessage, final?: boolean }): void => {
     if (ended || (event.id !== undefined && written.has(event.id))) return
     if (event.id !== undefined) written.add(event.id)
     sink.write(event.id, event.message)
     if (event.final === true) finish()
   }
   const unsubscribe = await services.bus.subscribe(streamTopic(sessionId, streamId), (payload) => {
-    const wire = JSON.parse(payload) as Wire
+    const wire = decodeStreamWire(payload, services.dropped)
+    if (wire === undefined) return
     if ('alive' in wire) answer(wire.alive)
     else if ('message' in wire) {
       if (replaying) buffered.push(wire)
