@@ -127,4 +127,3 @@ export class RedisSessionStore implements SessionStore {
     return `${this.#prefix}p:${principal}`
   }
 }
-
