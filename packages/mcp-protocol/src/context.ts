@@ -51,6 +51,8 @@ export interface ContextDependencies {
 export class McpContext {
   readonly requestId: RequestId
   readonly method: string
+  /** The tool or prompt name, or the resource URI, the request is about (for logs and traces). */
+  readonly target: string | undefined
   readonly session: ClientSession
   /** The request's `params._meta` (progress token, trace context, ...). */
   readonly meta: RequestMeta | undefined
@@ -71,7 +73,10 @@ export class McpContext {
     this.session = session
     this.requestId = request.id
     this.method = request.method
-    this.meta = (request.params as { _meta?: RequestMeta } | undefined)?._meta
+    const params = request.params as { _meta?: RequestMeta, name?: unknown, uri?: unknown } | undefined
+    const target = params?.name ?? params?.uri
+    this.target = typeof target === 'string' ? target : undefined
+    this.meta = params?._meta
     this.#channel = channel
     this.extra = extra
   }

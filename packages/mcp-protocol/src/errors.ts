@@ -34,6 +34,19 @@ export class McpError extends Error {
   }
 }
 
+/**
+ * A failure whose message is meant for the client: a tool that throws it returns an `isError`
+ * result with the message (the model can read it and try otherwise); a resource, prompt or
+ * completion handler that throws it gets a -32603 error with the message. Anything else a
+ * handler throws is logged and reported to `onError`, and the client learns nothing of it.
+ */
+export class UserError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'UserError'
+  }
+}
+
 /** Programmer errors, thrown when something is registered, never sent on the wire. */
 export const FST_MCP_PROTOCOL_DUPLICATE = createError<[string, string]>(
   'FST_MCP_PROTOCOL_DUPLICATE', 'A %s named "%s" is already registered')
@@ -43,10 +56,14 @@ export const FST_MCP_PROTOCOL_CLIENT_CAPABILITY = createError<[string, string]>(
   'FST_MCP_PROTOCOL_CLIENT_CAPABILITY', 'The client did not declare the "%s" capability needed for %s')
 export const FST_MCP_PROTOCOL_NO_CHANNEL = createError<[string]>(
   'FST_MCP_PROTOCOL_NO_CHANNEL', 'Cannot send %s: the request has no channel back to the client')
+/** A handler returned what its method's result schema refuses; reported, never sent (the client gets -32603). */
+export const FST_MCP_PROTOCOL_INVALID_RESULT = createError<[string, string]>(
+  'FST_MCP_PROTOCOL_INVALID_RESULT', '%s returned an invalid result: %s')
 
 export const errorCodes = {
   FST_MCP_PROTOCOL_DUPLICATE,
   FST_MCP_PROTOCOL_INVALID_DEFINITION,
   FST_MCP_PROTOCOL_CLIENT_CAPABILITY,
-  FST_MCP_PROTOCOL_NO_CHANNEL
+  FST_MCP_PROTOCOL_NO_CHANNEL,
+  FST_MCP_PROTOCOL_INVALID_RESULT
 }

@@ -1,5 +1,5 @@
 export * from './schema/index.ts'
-export { McpServer, errorResponse, type McpFilter, type McpServerOptions, type ServerNotificationListener } from './server.ts'
+export { McpServer, errorResponse, type ErrorListener, type McpFilter, type McpServerOptions, type ServerNotificationListener } from './server.ts'
 export { McpContext, type ClientRequestOptions, type McpContextExtra, type RequestChannel } from './context.ts'
 export { statelessSession, type ClientSession } from './session.ts'
 export { readMessage, type InboundMessage } from './messages.ts'
@@ -10,7 +10,7 @@ export type { JsonObjectSchema, ToolDefinition, ToolResult } from './tools.ts'
 export type { ResourceDefinition, ResourceTemplateDefinition } from './resources.ts'
 export type { PromptArguments, PromptDefinition } from './prompts.ts'
 export type { Completer } from './completion.ts'
-export { ErrorCode, McpError, errorCodes, type ErrorCodeValue } from './errors.ts'
+export { ErrorCode, McpError, UserError, errorCodes, type ErrorCodeValue } from './errors.ts'
 export {
   DEFAULT_HTTP_PROTOCOL_VERSION, LATEST_PROTOCOL_VERSION, PROTOCOL_VERSIONS,
   isSupportedVersion, negotiateVersion, versionFeatures,

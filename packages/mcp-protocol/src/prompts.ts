@@ -2,7 +2,7 @@ import type { Static, TObject, TString, TOptional } from '@sinclair/typebox'
 import type { McpContext } from './context.ts'
 import type { Completer } from './completion.ts'
 import { ErrorCode, McpError } from './errors.ts'
-import { dropUndefined, Registry, type McpItemConfig, type Registration, type Visible } from './registry.ts'
+import { dropUndefined, Registry, requireFunction, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { GetPromptRequestParams, GetPromptResult, Icon, Meta, Prompt, PromptArgument } from './schema/index.ts'
 import { compile, type Validator } from './validation.ts'
 
@@ -41,6 +41,7 @@ export class Prompts {
   }
 
   add (definition: PromptDefinition): Registration {
+    requireFunction(definition.get, `prompt "${definition.name}"`, 'get')
     const check = definition.arguments === undefined ? undefined : compile(definition.arguments)
     return this.#registry.add(definition.name, { definition, check })
   }

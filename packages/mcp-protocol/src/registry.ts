@@ -1,4 +1,4 @@
-import { FST_MCP_PROTOCOL_DUPLICATE } from './errors.ts'
+import { FST_MCP_PROTOCOL_DUPLICATE, FST_MCP_PROTOCOL_INVALID_DEFINITION } from './errors.ts'
 
 /** A registration, returned by `tool()`, `resource()`, `prompt()`: `remove()` takes it back. */
 export interface Registration {
@@ -94,4 +94,9 @@ export function dropUndefined<T extends object> (object: T): Partial<T> {
     if (object[key] !== undefined) copy[key] = object[key]
   }
   return copy
+}
+
+/** A definition's callback must be a function: without one, registration fails, not the first call. */
+export function requireFunction (value: unknown, what: string, member: string): void {
+  if (typeof value !== 'function') throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`${what} needs a ${member} function`)
 }

@@ -1,7 +1,7 @@
 import type { McpContext } from './context.ts'
 import type { Completer } from './completion.ts'
 import { ErrorCode, McpError } from './errors.ts'
-import { dropUndefined, Registry, type McpItemConfig, type Registration, type Visible } from './registry.ts'
+import { dropUndefined, Registry, requireFunction, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { Annotations, Icon, Meta, ReadResourceResult, Resource, ResourceTemplate } from './schema/index.ts'
 import { UriTemplate } from './uri-template.ts'
 
@@ -60,10 +60,12 @@ export class Resources {
   }
 
   add (definition: ResourceDefinition): Registration {
+    requireFunction(definition.read, `resource "${definition.uri}"`, 'read')
     return this.#static.add(definition.uri, definition)
   }
 
   addTemplate (definition: ResourceTemplateDefinition): Registration {
+    requireFunction(definition.read, `resource template "${definition.uriTemplate}"`, 'read')
     return this.#templates.add(definition.uriTemplate, { definition, template: new UriTemplate(definition.uriTemplate) })
   }
 

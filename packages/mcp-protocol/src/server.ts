@@ -3,13 +3,13 @@ import { requestChannel, type McpRequestEvent } from './channels.ts'
 import { ClientRequests } from './client-requests.ts'
 import { complete } from './completion.ts'
 import { McpContext, type McpContextExtra, type RequestChannel } from './context.ts'
-import { ErrorCode, McpError } from './errors.ts'
+import { ErrorCode, FST_MCP_PROTOCOL_INVALID_RESULT, McpError, UserError } from './errors.ts'
 import { paginate } from './pagination.ts'
 import { Prompts, type PromptArguments, type PromptDefinition } from './prompts.ts'
 import { dropUndefined, type McpItemConfig, type McpItemKind, type Registration, type Visible } from './registry.ts'
 import { Resources, type ResourceDefinition, type ResourceTemplateDefinition } from './resources.ts'
 import {
-  clientNotificationParams, clientRequestParams,
+  clientNotificationParams, clientRequestParams, serverResults,
   type CancelledNotificationParams, type Icon, type Implementation, type JSONRPCErrorResponse,
   type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse, type RequestId, type ServerCapabilities
 } from './schema/index.ts'
@@ -32,9 +32,17 @@ export interface McpServerOptions {
   pageSize?: number
   /** How long a handler waits for the client to answer a request (default 60 000 ms). */
   requestTimeoutMs?: number
-  /** Where errors thrown by handlers are reported (they reach the client as -32603, without detail). */
-  onError?: (error: unknown, ctx: McpContext) => void
+  /**
+   * Where failures of user code are reported: what a tool, resource, prompt or completion
+   * handler throws (other than `McpError` and `UserError`, which are meant for the client), and
+   * results that do not fit their method's schema. The client learns nothing of them: a generic
+   * `isError` result (tools) or -32603. More listeners can be added with `server.onError()`.
+   */
+  onError?: ErrorListener
 }
+
+/** Hears a failure of user code, with the context of the request it happened in. */
+export type ErrorListener = (error: unknown, ctx: McpContext) => void
 
 /**
  * Decides whether the client of a request may see and use a tool, resource, template or prompt
@@ -58,6 +66,8 @@ type MethodHandler = (params: never, ctx: McpContext) => object | Promise<object
 interface Method {
   params: Validator
   handler: MethodHandler
+  /** Checks results that come from user code; what the engine builds itself is trusted. */
+  result: Validator | undefined
 }
 
 const notificationValidators = new Map<string, Validator>(
@@ -71,8 +81,8 @@ export class McpServer {
   readonly info: Implementation
   readonly instructions: string | undefined
   readonly #pageSize: number
-  readonly #onError: McpServerOptions['onError']
-  readonly #tools = new Tools(() => this.#listChanged('tools'))
+  readonly #errorListeners = new Set<ErrorListener>()
+  readonly #tools = new Tools(() => this.#listChanged('tools'), (error, ctx) => this.#report(error, ctx))
   readonly #resources = new Resources(() => this.#listChanged('resources'))
   readonly #prompts = new Prompts(() => this.#listChanged('prompts'))
   readonly #methods = new Map<string, Method>()
@@ -90,7 +100,7 @@ export class McpServer {
     this.info = dropUndefined({ name, version, title, description, websiteUrl, icons }) as Implementation
     this.instructions = options.instructions
     this.#pageSize = options.pageSize ?? 100
-    this.#onError = options.onError
+    if (options.onError !== undefined) this.#errorListeners.add(options.onError)
     this.#contextDeps = { clientRequests: this.#clientRequests, requestTimeoutMs: options.requestTimeoutMs ?? 60_000 }
     this.#defineMethods()
   }
@@ -128,6 +138,12 @@ export class McpServer {
     if (kind === 'tool') return this.#tools.configOf(name)
     if (kind === 'prompt') return this.#prompts.configOf(name)
     return this.#resources.configOf(name)
+  }
+
+  /** Adds a listener for failures of user code (see `McpServerOptions.onError`). */
+  onError (listener: ErrorListener): () => void {
+    this.#errorListeners.add(listener)
+    return () => this.#errorListeners.delete(listener)
   }
 
   /** The transport listens here for notifications that belong to no request. */
@@ -190,15 +206,16 @@ export class McpServer {
     this.#active.add(ctx)
     try {
       const result = await method.handler(request.params as never, ctx)
-      return ctx.cancelled ? cancelledAnswer(ctx, request.id) : { jsonrpc: '2.0', id: request.id, result: result as Record<string, unknown> }
+      if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
+      if (method.result !== undefined && !method.result.check(result)) {
+        throw new FST_MCP_PROTOCOL_INVALID_RESULT(describeHandler(ctx), method.result.explain(result))
+      }
+      return { jsonrpc: '2.0', id: request.id, result: result as Record<string, unknown> }
     } catch (error) {
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
       if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data)
-      try {
-        this.#onError?.(error, ctx)
-      } catch {
-        // A failing report must not turn the answer into a rejection.
-      }
+      if (error instanceof UserError) return errorResponse(request.id, ErrorCode.InternalError, error.message)
+      this.#report(error, ctx)
       return errorResponse(request.id, ErrorCode.InternalError, 'Internal error')
     } finally {
       ctx.finish()
@@ -259,8 +276,23 @@ export class McpServer {
     this.#clientRequests.cancelSession(sessionId, reason)
   }
 
-  #define<S extends TSchema> (name: keyof typeof clientRequestParams, schema: S, handler: (params: Static<S>, ctx: McpContext) => object | Promise<object>): void {
-    this.#methods.set(name, { params: compile(schema), handler: handler as MethodHandler })
+  #report (error: unknown, ctx: McpContext): void {
+    for (const listener of this.#errorListeners) {
+      try {
+        listener(error, ctx)
+      } catch {
+        // A failing report must not turn the answer into a rejection.
+      }
+    }
+  }
+
+  /** Defines a method; with `userResults`, what its handler returns comes from user code and is checked. */
+  #define<S extends TSchema> (
+    name: keyof typeof clientRequestParams, schema: S, handler: (params: Static<S>, ctx: McpContext) => object | Promise<object>,
+    userResults = false
+  ): void {
+    const result = userResults ? resultValidators.get(name) : undefined
+    this.#methods.set(name, { params: compile(schema), handler: handler as MethodHandler, result })
   }
 
   #defineMethods (): void {
@@ -277,16 +309,16 @@ export class McpServer {
       const { items, nextCursor } = paginate(this.#tools.list(this.#visibility(ctx)?.tool), params?.cursor, size)
       return nextCursor === undefined ? { tools: items } : { tools: items, nextCursor }
     })
-    this.#define('tools/call', p['tools/call'], (params, ctx) => this.#tools.call(params, ctx, this.#visibility(ctx)?.tool))
+    this.#define('tools/call', p['tools/call'], (params, ctx) => this.#tools.call(params, ctx, this.#visibility(ctx)?.tool), true)
     this.#define('resources/list', p['resources/list'], async (params, ctx) => {
       const { items, nextCursor } = paginate(await this.#resources.list(ctx, this.#visibility(ctx)), params?.cursor, size)
       return nextCursor === undefined ? { resources: items } : { resources: items, nextCursor }
-    })
+    }, true)
     this.#define('resources/templates/list', p['resources/templates/list'], (params, ctx) => {
       const { items, nextCursor } = paginate(this.#resources.listTemplates(this.#visibility(ctx)), params?.cursor, size)
       return nextCursor === undefined ? { resourceTemplates: items } : { resourceTemplates: items, nextCursor }
     })
-    this.#define('resources/read', p['resources/read'], (params, ctx) => this.#resources.read(params.uri, ctx, this.#visibility(ctx)))
+    this.#define('resources/read', p['resources/read'], (params, ctx) => this.#resources.read(params.uri, ctx, this.#visibility(ctx)), true)
     this.#define('resources/subscribe', p['resources/subscribe'], async (params, ctx) => {
       await ctx.session.subscribe(params.uri)
       return {}
@@ -299,7 +331,7 @@ export class McpServer {
       const { items, nextCursor } = paginate(this.#prompts.list(this.#visibility(ctx)?.prompt), params?.cursor, size)
       return nextCursor === undefined ? { prompts: items } : { prompts: items, nextCursor }
     })
-    this.#define('prompts/get', p['prompts/get'], (params, ctx) => this.#prompts.get(params, ctx, this.#visibility(ctx)?.prompt))
+    this.#define('prompts/get', p['prompts/get'], (params, ctx) => this.#prompts.get(params, ctx, this.#visibility(ctx)?.prompt), true)
     this.#define('completion/complete', p['completion/complete'], (params, ctx) => {
       const { ref, argument } = params
       const visibility = this.#visibility(ctx)
@@ -307,7 +339,7 @@ export class McpServer {
         ? this.#prompts.completer(ref.name, argument.name, visibility?.prompt)
         : this.#resources.completer(ref.uri, argument.name, visibility)
       return complete(completer, argument.value, params.context?.arguments ?? {}, ctx)
-    })
+    }, true)
     this.#define('logging/setLevel', p['logging/setLevel'], async (params, ctx) => {
       await ctx.session.setLogLevel(params.level)
       return {}
@@ -338,6 +370,22 @@ function cancelledAnswer (ctx: McpContext, id: RequestId): JSONRPCResponse | und
   if (byClient) return undefined
   return errorResponse(id, reason instanceof McpError ? reason.code : ErrorCode.ConnectionClosed, reason.message)
 }
+
+/** `tool "forecast"`, `resource "notes://1"`...: which handler, for the log. */
+function describeHandler (ctx: McpContext): string {
+  const kind = handlerKinds[ctx.method] ?? ctx.method
+  return ctx.target === undefined ? kind : `${kind} "${ctx.target}"`
+}
+
+const handlerKinds: Record<string, string> = {
+  'tools/call': 'tool',
+  'resources/read': 'resource',
+  'resources/list': 'a resource template\'s list',
+  'prompts/get': 'prompt',
+  'completion/complete': 'completer'
+}
+
+const resultValidators = new Map<string, Validator>(Object.entries(serverResults).map(([method, schema]) => [method, compile(schema)]))
 
 function inflightKey (sessionId: string, requestId: RequestId): string {
   return `${sessionId} ${typeof requestId} ${requestId}`

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { McpContext } from './context.ts'
-import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, McpError } from './errors.ts'
-import { dropUndefined, Registry, type McpItemConfig, type Registration, type Visible } from './registry.ts'
+import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, FST_MCP_PROTOCOL_INVALID_RESULT, McpError, UserError } from './errors.ts'
+import { dropUndefined, Registry, requireFunction, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { CallToolRequestParams, CallToolResult, ContentBlock, Icon, Meta, Tool, ToolAnnotations } from './schema/index.ts'
 import { compile, type Validator } from './validation.ts'
 
@@ -52,9 +52,12 @@ const NO_ARGUMENTS = Type.Object({})
 
 export class Tools {
   readonly #registry: Registry<ToolEntry, Tool>
+  readonly #report: (error: unknown, ctx: McpContext) => void
 
-  constructor (changed: () => void) {
+  /** `report` hears what tool handlers throw (other than `McpError` and `UserError`). */
+  constructor (changed: () => void, report: (error: unknown, ctx: McpContext) => void) {
     this.#registry = new Registry('tool', describe, (entry) => entry.definition.config, changed)
+    this.#report = report
   }
 
   get size (): number {
@@ -66,6 +69,7 @@ export class Tools {
     if (!TOOL_NAME.test(name)) {
       throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`tool name "${name}" must match ${TOOL_NAME}`)
     }
+    requireFunction(definition.handler, `tool "${name}"`, 'handler')
     for (const [which, schema] of [['inputSchema', inputSchema], ['outputSchema', outputSchema]] as const) {
       if (schema !== undefined && (schema as { type?: unknown }).type !== 'object') {
         throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`the ${which} of tool "${name}" must be an object schema`)
@@ -88,9 +92,10 @@ export class Tools {
   }
 
   /**
-   * `tools/call`. An unknown tool is a protocol error; arguments that do not fit the schema, and
-   * errors the handler throws (other than `McpError`), are tool errors the model can read
-   * (2025-11-25, tools: "Error Handling").
+   * `tools/call`. An unknown tool is a protocol error (and so is an `McpError` the handler
+   * throws); arguments that do not fit the schema, and a `UserError`, are tool errors the model
+   * can read (2025-11-25, tools: "Error Handling"). Anything else the handler throws is reported
+   * and becomes a tool error that says nothing of it: its message may hold secrets.
    */
   async call (params: CallToolRequestParams, ctx: McpContext, visible?: Visible): Promise<CallToolResult> {
     const entry = this.#registry.get(params.name, visible)
@@ -104,18 +109,20 @@ export class Tools {
       result = await entry.definition.handler(args as never, ctx) as UncheckedToolResult
     } catch (error) {
       if (error instanceof McpError) throw error
-      return toolError(error instanceof Error ? error.message : String(error))
+      if (error instanceof UserError) return toolError(error.message)
+      this.#report(error, ctx)
+      return toolError(`Tool ${params.name} failed with an internal error`)
     }
     return this.#checkOutput(entry, result)
   }
 
+  /** Checks `structuredContent` against the output schema; the engine checks the rest of the result. */
   #checkOutput (entry: ToolEntry, result: UncheckedToolResult): CallToolResult {
     const { output } = entry
-    if (output === undefined || result.isError === true) return result as CallToolResult
+    if (output === undefined || typeof result !== 'object' || result === null || result.isError === true) return result as CallToolResult
     const { structuredContent } = result
     if (!output.check(structuredContent)) {
-      throw new McpError(ErrorCode.InternalError,
-        `Tool ${entry.definition.name} returned structuredContent that does not match its outputSchema: ${output.explain(structuredContent)}`)
+      throw new FST_MCP_PROTOCOL_INVALID_RESULT(`tool "${entry.definition.name}"`, `/structuredContent${output.explain(structuredContent)}`)
     }
     // Tools with structured output SHOULD also return it serialized as text (tools: "Structured Content").
     return result.content === undefined

@@ -8,7 +8,7 @@ import {
   ToolListChangedNotificationSchema as SdkToolListChangedNotificationSchema
 } from '@modelcontextprotocol/sdk/types.js'
 import {
-  ErrorCode, McpError, errorCodes,
+  ErrorCode, McpError, UserError, errorCodes,
   type JSONRPCNotification, type McpContext, type Tool
 } from '../src/index.ts'
 import { assertSdk, call, fail, makeSession, send, server, symbolPaths, text } from './helpers.ts'
@@ -212,20 +212,56 @@ test('an unknown tool is a -32602 protocol error', async () => {
   assert.match(error.message, /unknown_tool/)
 })
 
-test('an Error thrown by the handler is a tool error carrying its message', async () => {
-  const seen: unknown[] = []
-  const mcp = server({ onError: (error) => { seen.push(error) } })
-  mcp.tool({ name: 'flaky', handler: () => { throw new Error('upstream API returned 503') } })
+test('an Error thrown by the handler is reported to onError; the client gets a tool error without its message', async () => {
+  const seen: Array<{ error: unknown, target: string | undefined }> = []
+  const mcp = server({ onError: (error, ctx) => { seen.push({ error, target: ctx.target }) } })
+  mcp.tool({ name: 'flaky', handler: () => { throw new Error('connect ECONNREFUSED postgres://admin:s3cret@10.0.0.5/db') } })
   mcp.tool({ name: 'async_flaky', handler: async () => { throw new TypeError('bad date') } })
   mcp.tool({ name: 'stringly', handler: () => { throw 'plain string' } }) // eslint-disable-line no-throw-literal
 
-  const flaky = await call(mcp, 'tools/call', { name: 'flaky' })
-  assert.deepEqual(flaky, { content: [{ type: 'text', text: 'upstream API returned 503' }], isError: true })
-  assertSdk(SdkCallToolResultSchema, flaky, 'the tool error')
-  const asyncFlaky = await call(mcp, 'tools/call', { name: 'async_flaky' })
-  assert.deepEqual(asyncFlaky, { content: [{ type: 'text', text: 'bad date' }], isError: true })
-  const stringly = await call(mcp, 'tools/call', { name: 'stringly' })
-  assert.deepEqual(stringly, { content: [{ type: 'text', text: 'plain string' }], isError: true })
+  for (const name of ['flaky', 'async_flaky', 'stringly']) {
+    const result = await call(mcp, 'tools/call', { name })
+    assert.deepEqual(result, { content: [{ type: 'text', text: `Tool ${name} failed with an internal error` }], isError: true })
+    assertSdk(SdkCallToolResultSchema, result, 'the tool error')
+  }
+  assert.deepEqual(seen.map(({ target }) => target), ['flaky', 'async_flaky', 'stringly'])
+  assert.match(String(seen[0]!.error), /s3cret/, 'the report has the whole error')
+  assert.equal(seen[2]!.error, 'plain string')
+})
+
+test('a UserError thrown by the handler is a tool error carrying its message, not reported', async () => {
+  const seen: unknown[] = []
+  const mcp = server({ onError: (error) => { seen.push(error) } })
+  mcp.tool({ name: 'lookup', handler: async () => { throw new UserError('No city named Atlantis') } })
+  assert.deepEqual(await call(mcp, 'tools/call', { name: 'lookup' }), { content: [{ type: 'text', text: 'No city named Atlantis' }], isError: true })
+  assert.deepEqual(seen, [])
+})
+
+test('what a tool returns is checked: nothing, a number, a malformed content are -32603 and reported with the path', async () => {
+  const seen: unknown[] = []
+  const mcp = server({ onError: (error) => { seen.push(error) } })
+  mcp.tool({ name: 'forgot', handler: (() => undefined) as never })
+  mcp.tool({ name: 'number', handler: (() => 42) as never })
+  mcp.tool({ name: 'malformed', handler: (() => ({ content: [{ type: 'text' }] })) as never })
+  for (const name of ['forgot', 'number', 'malformed']) {
+    assert.deepEqual(await fail(mcp, 'tools/call', { name }), { code: -32603, message: 'Internal error' }, name)
+  }
+  assert.equal(seen.length, 3)
+  for (const [i, name] of ['forgot', 'number', 'malformed'].entries()) {
+    const error = seen[i] as Error & { code: string }
+    assert.equal(error.code, 'FST_MCP_PROTOCOL_INVALID_RESULT')
+    assert.match(error.message, new RegExp(`tool "${name}" returned an invalid result: /`))
+  }
+  assert.match((seen[2] as Error).message, /\/content\/0/)
+})
+
+test('a tool, resource, template or prompt without its function fails at registration', () => {
+  const mcp = server()
+  assert.throws(() => mcp.tool({ name: 'nothing' } as never), { code: 'FST_MCP_PROTOCOL_INVALID_DEFINITION', message: /tool "nothing" needs a handler function/ })
+  assert.throws(() => mcp.resource({ uri: 'a://b', name: 'b' } as never), { code: 'FST_MCP_PROTOCOL_INVALID_DEFINITION' })
+  assert.throws(() => mcp.resourceTemplate({ uriTemplate: 'a://{b}', name: 'b' } as never), { code: 'FST_MCP_PROTOCOL_INVALID_DEFINITION' })
+  assert.throws(() => mcp.prompt({ name: 'p' } as never), { code: 'FST_MCP_PROTOCOL_INVALID_DEFINITION' })
+  assert.equal(mcp.capabilities().tools, undefined, 'nothing was registered')
 })
 
 test('an McpError thrown by the handler is a JSON-RPC error with its code', async () => {
@@ -264,23 +300,22 @@ test('outputSchema: structuredContent that fits is returned, and text content is
   assert.deepEqual(own.structuredContent, { temperature: 21.5, unit: 'C' })
 })
 
-test('outputSchema: structuredContent that does not fit is -32603 naming the path', async () => {
-  const mcp = server()
+test('outputSchema: structuredContent that does not fit is -32603, reported with the path', async () => {
+  const seen: Error[] = []
+  const mcp = server({ onError: (error) => { seen.push(error as Error) } })
   const outputSchema = Type.Object({ temperature: Type.Number() })
   mcp.tool({ name: 'wrong', outputSchema, handler: () => ({ structuredContent: { temperature: 'warm' } as never }) })
   mcp.tool({ name: 'missing', outputSchema, handler: () => ({ content: [{ type: 'text', text: 'forgot' }] }) })
 
-  const wrong = await fail(mcp, 'tools/call', { name: 'wrong' })
-  assert.equal(wrong.code, -32603)
-  assert.match(wrong.message, /\/temperature/)
-  assert.match(wrong.message, /wrong/)
-
-  const missing = await fail(mcp, 'tools/call', { name: 'missing' })
-  assert.equal(missing.code, -32603)
+  assert.deepEqual(await fail(mcp, 'tools/call', { name: 'wrong' }), { code: -32603, message: 'Internal error' })
+  assert.match(seen[0]!.message, /tool "wrong" returned an invalid result: \/structuredContent\/temperature/)
+  assert.deepEqual(await fail(mcp, 'tools/call', { name: 'missing' }), { code: -32603, message: 'Internal error' })
+  assert.match(seen[1]!.message, /tool "missing"/)
 })
 
 test('outputSchema: a raw JSON Schema is checked as well', async () => {
-  const mcp = server()
+  const seen: Error[] = []
+  const mcp = server({ onError: (error) => { seen.push(error as Error) } })
   mcp.tool({
     name: 'raw',
     outputSchema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
@@ -290,8 +325,8 @@ test('outputSchema: a raw JSON Schema is checked as well', async () => {
   assert.deepEqual((good as { result: unknown }).result, { structuredContent: { n: 1 }, content: [{ type: 'text', text: '{"n":1}' }] })
   const bad = await mcp.handleRequest({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'raw' } }, makeSession())
   assert.ok(bad !== undefined && 'error' in bad)
-  assert.equal(bad.error.code, -32603)
-  assert.match(bad.error.message, /\/n/)
+  assert.deepEqual(bad.error, { code: -32603, message: 'Internal error' })
+  assert.match(seen[0]!.message, /\/structuredContent\/n/)
 })
 
 test('outputSchema: an isError result is not checked against the schema', async () => {
@@ -303,7 +338,7 @@ test('outputSchema: an isError result is not checked against the schema', async 
   })
   mcp.tool({ name: 'thrower', outputSchema: Type.Object({ value: Type.Number() }), handler: () => { throw new Error('boom') } })
   assert.deepEqual(await call(mcp, 'tools/call', { name: 'guarded' }), { content: [{ type: 'text', text: 'quota exceeded' }], isError: true })
-  assert.deepEqual(await call(mcp, 'tools/call', { name: 'thrower' }), { content: [{ type: 'text', text: 'boom' }], isError: true })
+  assert.deepEqual(await call(mcp, 'tools/call', { name: 'thrower' }), { content: [{ type: 'text', text: 'Tool thrower failed with an internal error' }], isError: true })
 })
 
 test('a duplicate tool name throws FST_MCP_PROTOCOL_DUPLICATE', () => {

@@ -50,8 +50,11 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     icons,
     instructions: settings.instructions,
     pageSize: settings.pageSize,
-    requestTimeoutMs: settings.requestTimeoutMs,
-    onError: (error, ctx) => (ctx.extra.request?.log ?? app.log).error({ err: error, method: ctx.method }, 'MCP handler failed')
+    requestTimeoutMs: settings.requestTimeoutMs
+  })
+  // Failures of user code go to the request's log, whoever created the server.
+  const unlisten = server.onError((error, ctx) => {
+    (ctx.extra.request?.log ?? app.log).error({ err: error, method: ctx.method, target: ctx.target }, 'MCP handler failed')
   })
   const connections = new SseConnections(settings.keepAliveMs, settings.maxBufferedBytes)
   const endpoint: Endpoint = { server, settings, connections, sessions: undefined }
@@ -80,7 +83,10 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     if (!await server.drain(settings.drainTimeoutMs)) server.cancelAll(new McpError(ErrorCode.ConnectionClosed, 'Server shutting down'))
     connections.endAll()
   })
-  app.addHook('onClose', async () => connections.close())
+  app.addHook('onClose', async () => {
+    unlisten()
+    connections.close()
+  })
 
   await app.register(async function mcpEndpoint (scope) {
     // Only JSON bodies, within the endpoint's own limit; anything else is 415.
