@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { JSONRPCMessage, JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import { sessionCloseChannel, sessionOpenChannel, type SessionCloseEvent, type SessionOpenEvent } from './channels.ts'
-import { FST_MCP_SESSION_LIMIT, FST_MCP_SESSION_PRINCIPAL_LIMIT, FST_MCP_SESSION_UNAVAILABLE } from './errors.ts'
+import { FST_MCP_SESSION_LIMIT, FST_MCP_SESSION_PRINCIPAL_LIMIT, FST_MCP_SESSION_STREAM_LIMIT, FST_MCP_SESSION_UNAVAILABLE } from './errors.ts'
 import type { EventLog } from './event-log.ts'
 import type { McpSessionSettings } from './options.ts'
 import { Session } from './session.ts'
@@ -102,6 +102,12 @@ export class McpSessions {
   /** See `StreamServices.probe`. */
   async probe (sessionId: string, streamId: string): Promise<void> {
     await this.#tell({ type: 'probe', sessionId, streamId })
+  }
+
+  /** A session may hold `maxStreamsPerSession` open streams on a node; past it, 429. */
+  requireStreamRoom (session: Session): void {
+    const max = this.settings.maxStreamsPerSession
+    if (session.openStreams >= max) throw new FST_MCP_SESSION_STREAM_LIMIT(max)
   }
 
   async create (init: NewSession): Promise<Session> {

@@ -2,9 +2,8 @@ import {
   DEFAULT_HTTP_PROTOCOL_VERSION, PROTOCOL_VERSIONS, statelessSession,
   type ClientSession, type McpServer, type ProtocolVersion
 } from '@mcp-fastify/mcp-protocol'
-import { errorCodes as sessionErrors, type McpSessions, type Session } from '@mcp-fastify/mcp-session'
-
-const FST_MCP_SESSION_STREAM_LIMIT_ERROR = sessionErrors.FST_MCP_SESSION_STREAM_LIMIT
+// Types only: mcp-session is an optional peer, and a stateless install has none.
+import type { McpSessions, Session } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSION_NOT_FOUND, FST_MCP_TRANSPORT_SESSION_REQUIRED
@@ -82,12 +81,6 @@ async function recover (sessions: McpSessions, request: FastifyRequest, id: stri
     clientInfo: undefined,
     principal: principalOf(request)
   })
-}
-
-/** A session may hold `maxStreamsPerSession` open streams on a node; past it, 429. */
-export function requireStreamRoom (session: Session, sessions: McpSessions): void {
-  const max = sessions.settings.maxStreamsPerSession
-  if (session.openStreams >= max) throw new FST_MCP_SESSION_STREAM_LIMIT_ERROR(max)
 }
 
 const stateless = new Map<ProtocolVersion, ClientSession>(PROTOCOL_VERSIONS.map((version) => [version, statelessSession(version)]))

@@ -1,7 +1,6 @@
 import { versionFeatures } from '@mcp-fastify/mcp-protocol'
-import { parseEventId } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { requireSession, requireSessions, requireStreamRoom, type Endpoint } from './endpoint.ts'
+import { requireSession, requireSessions, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_INVALID_EVENT_ID } from './errors.ts'
 import { readProtocolVersion, requireEventStream } from './headers.ts'
 import { SseConnection } from './sse.ts'
@@ -16,13 +15,12 @@ export function createGetHandler (endpoint: Endpoint) {
     const sessions = requireSessions(endpoint, reply, 'A GET stream')
     requireEventStream(request)
     const session = await requireSession(sessions, request, readProtocolVersion(request))
-    requireStreamRoom(session, sessions)
+    sessions.requireStreamRoom(session)
     const lastEventId = request.headers['last-event-id']
-    if (typeof lastEventId === 'string' && parseEventId(lastEventId) === undefined) throw new FST_MCP_TRANSPORT_INVALID_EVENT_ID()
     const sse = new SseConnection(reply, endpoint.connections, 'get', session.id)
     if (typeof lastEventId === 'string') {
       // Nothing is sent before the replay is known to be whole: a refusal is still a plain error.
-      await session.resume(lastEventId, sse)
+      if (await session.resume(lastEventId, sse) === 'invalid') throw new FST_MCP_TRANSPORT_INVALID_EVENT_ID()
       sse.start()
     } else {
       sse.start()

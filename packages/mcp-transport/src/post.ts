@@ -4,7 +4,7 @@ import {
 } from '@mcp-fastify/mcp-protocol'
 import type { Session } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { principalOf, requireSession, requireStreamRoom, statelessClient, type Endpoint } from './endpoint.ts'
+import { principalOf, requireSession, statelessClient, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_INVALID_MESSAGE, type McpHttpError } from './errors.ts'
 import { acceptsForPost, readProtocolVersion, requireJsonBody, type Accepts } from './headers.ts'
 import { PostExchange } from './exchange.ts'
@@ -124,7 +124,7 @@ export function createPostHandler (endpoint: Endpoint) {
     }
     const target = await client(request, headerVersion)
     if (inbound.kind === 'request') {
-      if (target.held !== undefined) requireStreamRoom(target.held, endpoint.sessions!)
+      if (target.held !== undefined) endpoint.sessions!.requireStreamRoom(target.held)
       const answer = exchange(reply, accepts, target)
       await answer.respond(await server.handleRequest(inbound.message, target.session, answer, { request }))
       return reply
