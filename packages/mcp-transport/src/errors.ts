@@ -69,11 +69,16 @@ export interface McpHttpError extends FastifyError {
  * "Internal error" (no stack, no detail, on the wire).
  */
 export function toJsonRpcError (error: McpHttpError): { status: number, body: JSONRPCErrorResponse } {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
+  // An HTTP error status Fastify can send: reply.code() throws past 599, and then the client would
+  // get Fastify's envelope instead of a JSON-RPC error.
+  const own = error.statusCode
+  const status = typeof own === 'number' && Number.isInteger(own) && own >= 400 && own <= 599 ? own : 500
   // 503 is a refusal (a limit reached, a store away), not a failure of the server: said as such, like 4xx.
   const failed = status >= 500 && status !== 503
-  const code = rpcCodes[error.code] ?? (failed ? ErrorCode.InternalError : ErrorCode.ConnectionClosed)
-  const message = failed ? 'Internal error' : (messages[error.code] ?? error.message)
+  // Own members only: an error code such as `constructor` must not read what every object inherits.
+  const code = (Object.hasOwn(rpcCodes, error.code) ? rpcCodes[error.code] : undefined) ??
+    (failed ? ErrorCode.InternalError : ErrorCode.ConnectionClosed)
+  const message = failed ? 'Internal error' : ((Object.hasOwn(messages, error.code) ? messages[error.code] : undefined) ?? error.message)
   const body: JSONRPCErrorResponse = error.requestId === undefined
     ? { jsonrpc: '2.0', error: { code, message } }
     : { jsonrpc: '2.0', id: error.requestId, error: { code, message } }
