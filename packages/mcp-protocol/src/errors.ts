@@ -13,7 +13,14 @@ export const ErrorCode = {
   SessionNotFound: -32001,
   /** Implementation-defined: a request to the client timed out. */
   RequestTimeout: -32001,
-  ResourceNotFound: -32002
+  /** 2025 revisions: `resources/read` of a URI nothing serves (2026-07-28 uses -32602). */
+  ResourceNotFound: -32002,
+  /** 2026-07-28: a mirrored header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`) disagrees with the body, or is missing or malformed. */
+  HeaderMismatch: -32020,
+  /** 2026-07-28: the request needs a client capability its `_meta` does not declare (`data.requiredCapabilities`). */
+  MissingRequiredClientCapability: -32021,
+  /** 2026-07-28: the protocol version named by the request is not served here (`data.supported`, `data.requested`). */
+  UnsupportedProtocolVersion: -32022
 } as const
 
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]

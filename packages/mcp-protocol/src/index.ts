@@ -12,8 +12,8 @@ export type { PromptArguments, PromptDefinition } from './prompts.ts'
 export type { Completer } from './completion.ts'
 export { ErrorCode, McpError, UserError, errorCodes, type ErrorCodeValue } from './errors.ts'
 export {
-  DEFAULT_HTTP_PROTOCOL_VERSION, LATEST_PROTOCOL_VERSION, PROTOCOL_VERSIONS,
-  isSupportedVersion, negotiateVersion, versionFeatures,
-  type ProtocolVersion, type VersionFeatures
+  DEFAULT_HTTP_PROTOCOL_VERSION, ENVELOPE_VERSIONS, HANDSHAKE_VERSIONS, LATEST_PROTOCOL_VERSION, PROTOCOL_VERSIONS,
+  isEnvelopeVersion, isHandshakeVersion, isSupportedVersion, negotiateVersion, versionFeatures,
+  type EnvelopeVersion, type HandshakeVersion, type ProtocolVersion, type VersionFeatures
 } from './versions.ts'
 export { requestChannel, type McpRequestEvent } from './channels.ts'

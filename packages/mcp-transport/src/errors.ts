@@ -27,6 +27,14 @@ export const FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED = createError<[string]>(
 export const FST_MCP_TRANSPORT_INVALID_EVENT_ID = createError(
   'FST_MCP_TRANSPORT_INVALID_EVENT_ID', 'Bad Request: Last-Event-ID is not an event id of this server', 400)
 
+// The 2026-07-28 refusals: each has its own JSON-RPC code, so a dual-era client reads a modern server.
+export const FST_MCP_TRANSPORT_HEADER_MISMATCH = createError<[string]>(
+  'FST_MCP_TRANSPORT_HEADER_MISMATCH', 'Bad Request: %s', 400)
+export const FST_MCP_TRANSPORT_INVALID_ENVELOPE = createError<[string]>(
+  'FST_MCP_TRANSPORT_INVALID_ENVELOPE', 'Invalid params: %s', 400)
+export const FST_MCP_TRANSPORT_UNSUPPORTED_ENVELOPE_VERSION = createError<[string]>(
+  'FST_MCP_TRANSPORT_UNSUPPORTED_ENVELOPE_VERSION', 'Unsupported protocol version "%s"', 400)
+
 export const errorCodes = {
   FST_MCP_TRANSPORT_INVALID_OPTIONS,
   FST_MCP_TRANSPORT_SESSIONS_SHARED,
@@ -38,7 +46,10 @@ export const errorCodes = {
   FST_MCP_TRANSPORT_INVALID_MESSAGE,
   FST_MCP_TRANSPORT_FORBIDDEN,
   FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED,
-  FST_MCP_TRANSPORT_INVALID_EVENT_ID
+  FST_MCP_TRANSPORT_INVALID_EVENT_ID,
+  FST_MCP_TRANSPORT_HEADER_MISMATCH,
+  FST_MCP_TRANSPORT_INVALID_ENVELOPE,
+  FST_MCP_TRANSPORT_UNSUPPORTED_ENVELOPE_VERSION
 }
 
 /** The JSON-RPC code of an error that ends an HTTP request, by its Fastify error code. */
@@ -48,7 +59,10 @@ const rpcCodes: Record<string, number> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.InvalidRequest,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.InvalidRequest,
   FST_MCP_TRANSPORT_INVALID_MESSAGE: ErrorCode.InvalidRequest,
-  FST_MCP_TRANSPORT_SESSION_NOT_FOUND: ErrorCode.SessionNotFound
+  FST_MCP_TRANSPORT_SESSION_NOT_FOUND: ErrorCode.SessionNotFound,
+  FST_MCP_TRANSPORT_HEADER_MISMATCH: ErrorCode.HeaderMismatch,
+  FST_MCP_TRANSPORT_INVALID_ENVELOPE: ErrorCode.InvalidParams,
+  FST_MCP_TRANSPORT_UNSUPPORTED_ENVELOPE_VERSION: ErrorCode.UnsupportedProtocolVersion
 }
 
 const messages: Record<string, string> = {
@@ -58,9 +72,17 @@ const messages: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Media Type: the body must be application/json'
 }
 
-/** An error with the JSON-RPC id of the request it answers, when that could be read. */
+/** An error with the JSON-RPC id of the request it answers, when that could be read, and its `data`. */
 export interface McpHttpError extends FastifyError {
   requestId?: RequestId
+  rpcData?: unknown
+}
+
+/** Marks `error` as the answer to request `id` (when known), with `data` for the JSON-RPC error. */
+export function answering<E extends McpHttpError> (error: E, id: RequestId | undefined, data?: unknown): E {
+  if (id !== undefined) error.requestId = id
+  if (data !== undefined) error.rpcData = data
+  return error
 }
 
 /**
@@ -79,8 +101,9 @@ export function toJsonRpcError (error: McpHttpError): { status: number, body: JS
   const code = (Object.hasOwn(rpcCodes, error.code) ? rpcCodes[error.code] : undefined) ??
     (failed ? ErrorCode.InternalError : ErrorCode.ConnectionClosed)
   const message = failed ? 'Internal error' : ((Object.hasOwn(messages, error.code) ? messages[error.code] : undefined) ?? error.message)
+  const rpcError = failed || error.rpcData === undefined ? { code, message } : { code, message, data: error.rpcData }
   const body: JSONRPCErrorResponse = error.requestId === undefined
-    ? { jsonrpc: '2.0', error: { code, message } }
-    : { jsonrpc: '2.0', id: error.requestId, error: { code, message } }
+    ? { jsonrpc: '2.0', error: rpcError }
+    : { jsonrpc: '2.0', id: error.requestId, error: rpcError }
   return { status, body }
 }
