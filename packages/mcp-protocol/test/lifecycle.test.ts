@@ -6,7 +6,7 @@ import {
   JSONRPCMessageSchema as SdkJSONRPCMessageSchema
 } from '@modelcontextprotocol/sdk/types.js'
 import {
-  DEFAULT_HTTP_PROTOCOL_VERSION, ErrorCode, LATEST_PROTOCOL_VERSION, McpError, PROTOCOL_VERSIONS, statelessSession,
+  DEFAULT_HTTP_PROTOCOL_VERSION, ErrorCode, LATEST_PROTOCOL_VERSION, McpError, HANDSHAKE_VERSIONS, statelessSession,
   type McpContext
 } from '../src/index.ts'
 import { assertSdk, call, errorOf, fail, makeSession, request, send, server } from './helpers.ts'
@@ -28,7 +28,7 @@ test('initialize echoes every supported protocol version', async () => {
     assertSdk(SdkInitializeResultSchema, result, `initialize result for ${version}`)
     assertSdk(SdkJSONRPCMessageSchema, response, `initialize response for ${version}`)
   }
-  assert.deepEqual([...PROTOCOL_VERSIONS], ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'])
+  assert.deepEqual([...HANDSHAKE_VERSIONS], ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'])
 })
 
 test('initialize answers an unknown protocol version with the latest, 2025-11-25', async () => {

@@ -1,4 +1,4 @@
-import { isSupportedVersion, PROTOCOL_VERSIONS, type ProtocolVersion } from '@mcp-fastify/mcp-protocol'
+import { HANDSHAKE_VERSIONS, isHandshakeVersion, type HandshakeVersion } from '@mcp-fastify/mcp-protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   FST_MCP_TRANSPORT_NOT_ACCEPTABLE, FST_MCP_TRANSPORT_UNSUPPORTED_MEDIA_TYPE, FST_MCP_TRANSPORT_UNSUPPORTED_VERSION
@@ -47,11 +47,14 @@ export function requireJsonBody (request: FastifyRequest): void {
   if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) throw new FST_MCP_TRANSPORT_UNSUPPORTED_MEDIA_TYPE()
 }
 
-/** `MCP-Protocol-Version`, when sent; an unsupported value is 400 (transports: "Protocol Version Header"). */
-export function readProtocolVersion (request: FastifyRequest): ProtocolVersion | undefined {
+/**
+ * `MCP-Protocol-Version` of a 2025-era request, when sent; an unsupported value is 400
+ * (transports: "Protocol Version Header"). 2026-07-28 requests never come here (see `era.ts`).
+ */
+export function readProtocolVersion (request: FastifyRequest): HandshakeVersion | undefined {
   const version = request.headers['mcp-protocol-version']
   if (version === undefined) return undefined
-  if (!isSupportedVersion(version)) throw new FST_MCP_TRANSPORT_UNSUPPORTED_VERSION(String(version), PROTOCOL_VERSIONS.join(', '))
+  if (!isHandshakeVersion(version)) throw new FST_MCP_TRANSPORT_UNSUPPORTED_VERSION(String(version), HANDSHAKE_VERSIONS.join(', '))
   return version
 }
 
