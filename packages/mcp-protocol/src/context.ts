@@ -1,9 +1,10 @@
 import type { ClientRequests } from './client-requests.ts'
-import { FST_MCP_PROTOCOL_CLIENT_CAPABILITY, FST_MCP_PROTOCOL_NO_CHANNEL } from './errors.ts'
+import { ErrorCode, FST_MCP_PROTOCOL_CLIENT_CAPABILITY, FST_MCP_PROTOCOL_NO_CHANNEL, FST_MCP_PROTOCOL_NO_INPUT, McpError } from './errors.ts'
+import type { InputRound } from './input-round.ts'
 import {
   CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema,
   type CreateMessageRequestParams, type CreateMessageResult, type ElicitRequestParams, type ElicitResult,
-  type JSONRPCNotification, type JSONRPCRequest, type ListRootsResult, type LoggingLevel, type RequestId,
+  type InputRequest, type JSONRPCNotification, type JSONRPCRequest, type ListRootsResult, type LoggingLevel, type RequestId,
   type RequestMeta
 } from './schema/index.ts'
 import type { ClientSession } from './session.ts'
@@ -19,6 +20,11 @@ export interface RequestChannel {
    * reconnects with `Last-Event-ID` (SSE polling, 2025-11-25). Absent when not resumable.
    */
   closeStream? (retryMs?: number): void
+  /**
+   * Aborted when the connection carrying the request closes before the answer: on 2026-07-28
+   * traffic a closed response stream is the client's cancellation.
+   */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -28,8 +34,13 @@ export interface RequestChannel {
 export interface McpContextExtra {}
 
 export interface ClientRequestOptions {
-  /** Milliseconds to wait for the client's answer; the server's `requestTimeoutMs` by default. */
+  /** Milliseconds to wait for the client's answer; the server's `requestTimeoutMs` by default (2025 revisions). */
   timeout?: number
+  /**
+   * The key of the question in an `input_required` result (2026-07-28), which the client's
+   * answer comes back under; by default counted in call order (`elicitation-1`, `sampling-2`...).
+   */
+  key?: string
 }
 
 const LOG_SEVERITY: Record<LoggingLevel, number> = {
@@ -59,6 +70,7 @@ export class McpContext {
   readonly extra: McpContextExtra
   readonly #channel: RequestChannel | undefined
   readonly #deps: ContextDependencies
+  readonly #round: InputRound | undefined
   #abort: AbortController | undefined
   #cancelled: Error | undefined
   #byClient = false
@@ -67,9 +79,10 @@ export class McpContext {
 
   constructor (
     deps: ContextDependencies, session: ClientSession, request: JSONRPCRequest,
-    channel: RequestChannel | undefined, extra: McpContextExtra
+    channel: RequestChannel | undefined, extra: McpContextExtra, round?: InputRound
   ) {
     this.#deps = deps
+    this.#round = round
     this.session = session
     this.requestId = request.id
     this.method = request.method
@@ -79,6 +92,9 @@ export class McpContext {
     this.meta = params?._meta
     this.#channel = channel
     this.extra = extra
+    channel?.signal?.addEventListener('abort', () => {
+      this.cancel(new McpError(ErrorCode.ConnectionClosed, 'The client closed the request\'s stream'), true)
+    }, { once: true })
   }
 
   /** Aborted when the client cancels the request or its session ends. */
@@ -115,10 +131,13 @@ export class McpContext {
     this.#done = true
   }
 
-  /** Sends `notifications/message` if the client's log level lets it through. */
+  /**
+   * Sends `notifications/message` if the client's log level lets it through. On 2026-07-28
+   * traffic nothing is sent unless the request carried a `logLevel`.
+   */
   async log (level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
     const threshold = this.session.logLevel
-    if (threshold !== undefined && LOG_SEVERITY[level] < LOG_SEVERITY[threshold]) return
+    if (threshold === undefined ? versionFeatures(this.session.protocolVersion).logOnlyWhenAsked : LOG_SEVERITY[level] < LOG_SEVERITY[threshold]) return
     await this.notify('notifications/message', logger === undefined ? { level, data } : { level, data, logger })
   }
 
@@ -143,24 +162,46 @@ export class McpContext {
     await channel.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params })
   }
 
-  /** Asks the client's model for a completion (`sampling/createMessage`). */
+  /**
+   * Asks the client's model for a completion (`sampling/createMessage`). The same code serves
+   * both eras: on 2025 traffic it sends the client a request and awaits the answer; on
+   * 2026-07-28 traffic the answer comes with the client's retry (see `InputRound`).
+   */
   async sample (params: CreateMessageRequestParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
+    if (this.#asksByResult()) return this.#input({ method: 'sampling/createMessage', params }, options)
     this.#requireCapability('sampling', this.session.clientCapabilities.sampling !== undefined, 'sampling/createMessage')
     return this.sendRequest('sampling/createMessage', params, validators['sampling/createMessage'], options)
   }
 
-  /** Asks the user for input through the client (`elicitation/create`). */
+  /** Asks the user for input through the client (`elicitation/create`); both eras, as `sample`. */
   async elicit (params: ElicitRequestParams, options?: ClientRequestOptions): Promise<ElicitResult> {
+    if (this.#asksByResult()) {
+      // 2026-07-28 correlates through requestState: URL elicitations carry no id.
+      const { elicitationId: _id, ...modern } = params as ElicitRequestParams & { elicitationId?: string }
+      return this.#input({ method: 'elicitation/create', params: modern }, options)
+    }
     const declared = versionFeatures(this.session.protocolVersion).elicitation &&
       this.session.clientCapabilities.elicitation !== undefined
     this.#requireCapability('elicitation', declared, 'elicitation/create')
     return this.sendRequest('elicitation/create', params, validators['elicitation/create'], options)
   }
 
-  /** Asks the client for its roots (`roots/list`). */
+  /** Asks the client for its roots (`roots/list`); both eras, as `sample`. */
   async listRoots (options?: ClientRequestOptions): Promise<ListRootsResult> {
+    if (this.#asksByResult()) return this.#input({ method: 'roots/list' }, options)
     this.#requireCapability('roots', this.session.clientCapabilities.roots !== undefined, 'roots/list')
     return this.sendRequest('roots/list', undefined, validators['roots/list'], options)
+  }
+
+  /** 2026-07-28: the client is asked through an `input_required` result, not a request. */
+  #asksByResult (): boolean {
+    return versionFeatures(this.session.protocolVersion).clientInput === 'inputRequired'
+  }
+
+  #input<T> (request: InputRequest, options: ClientRequestOptions | undefined): T {
+    // Only tools/call, prompts/get and resources/read may answer input_required (MRTR).
+    if (this.#round === undefined) throw new FST_MCP_PROTOCOL_NO_INPUT(request.method, this.method)
+    return this.#round.ask<T>(request, options?.key)
   }
 
   /**
@@ -168,6 +209,8 @@ export class McpContext {
    * request is cancelled or the answer times out, the client is told with `notifications/cancelled`.
    */
   async sendRequest<T> (method: string, params: object | undefined, validator: Validator<T>, options?: ClientRequestOptions): Promise<T> {
+    // 2026-07-28: servers MUST NOT send requests to clients.
+    if (this.#asksByResult()) throw new FST_MCP_PROTOCOL_NO_INPUT(method, this.method)
     const channel = this.#requireChannel(method)
     // A cancelled request asks the client nothing more.
     if (this.#cancelled !== undefined) throw this.#cancelled

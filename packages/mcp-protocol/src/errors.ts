@@ -63,6 +63,9 @@ export const FST_MCP_PROTOCOL_CLIENT_CAPABILITY = createError<[string, string]>(
   'FST_MCP_PROTOCOL_CLIENT_CAPABILITY', 'The client did not declare the "%s" capability needed for %s')
 export const FST_MCP_PROTOCOL_NO_CHANNEL = createError<[string]>(
   'FST_MCP_PROTOCOL_NO_CHANNEL', 'Cannot send %s: the request has no channel back to the client')
+export const FST_MCP_PROTOCOL_NO_INPUT = createError<[string, string]>(
+  'FST_MCP_PROTOCOL_NO_INPUT',
+  'Cannot send %s while answering %s: on 2026-07-28 traffic the client is asked for input only by tools/call, prompts/get and resources/read (an input_required result)')
 /** A handler returned what its method's result schema refuses; reported, never sent (the client gets -32603). */
 export const FST_MCP_PROTOCOL_INVALID_RESULT = createError<[string, string]>(
   'FST_MCP_PROTOCOL_INVALID_RESULT', '%s returned an invalid result: %s')
@@ -72,5 +75,6 @@ export const errorCodes = {
   FST_MCP_PROTOCOL_INVALID_DEFINITION,
   FST_MCP_PROTOCOL_CLIENT_CAPABILITY,
   FST_MCP_PROTOCOL_NO_CHANNEL,
+  FST_MCP_PROTOCOL_NO_INPUT,
   FST_MCP_PROTOCOL_INVALID_RESULT
 }

@@ -1,9 +1,11 @@
 import type { McpContext } from './context.ts'
 import type { Completer } from './completion.ts'
 import { ErrorCode, McpError } from './errors.ts'
+import type { CacheHint } from './revisions.ts'
 import { dropUndefined, Registry, requireFunction, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { Annotations, Icon, Meta, ReadResourceResult, Resource, ResourceTemplate } from './schema/index.ts'
 import { UriTemplate } from './uri-template.ts'
+import { versionFeatures } from './versions.ts'
 
 interface ResourceMetadata {
   name: string
@@ -15,6 +17,8 @@ interface ResourceMetadata {
   _meta?: Meta
   /** What plugins read (mcp-oauth: `scopes`); never sent to clients. */
   config?: McpItemConfig
+  /** Caching hints of its `resources/read` results for 2026-07-28 clients (default: the server's `caching.read`). */
+  cache?: CacheHint
 }
 
 export interface ResourceDefinition extends ResourceMetadata {
@@ -84,9 +88,24 @@ export class Resources {
 
   /** The `config` of what serves `uri`: its static resource, else the first template it fits. */
   configOf (uri: string): McpItemConfig | undefined {
-    if (this.#static.get(uri) !== undefined) return this.#static.configOf(uri)
+    return this.#find(uri)?.config
+  }
+
+  /** Whether a resource or template serves `uri` (what a listen stream may follow). */
+  serves (uri: string): boolean {
+    return this.#find(uri) !== undefined
+  }
+
+  /** The caching hint of what serves `uri`. */
+  cacheOf (uri: string): CacheHint | undefined {
+    return this.#find(uri)?.cache
+  }
+
+  #find (uri: string): ResourceMetadata | undefined {
+    const resource = this.#static.get(uri)
+    if (resource !== undefined) return resource
     for (const { definition, template } of this.#templates.values()) {
-      if (template.match(uri) !== undefined) return definition.config
+      if (template.match(uri) !== undefined) return definition
     }
     return undefined
   }
@@ -99,7 +118,8 @@ export class Resources {
       const variables = template.match(uri)
       if (variables !== undefined) return definition.read(uri, variables, ctx)
     }
-    throw new McpError(ErrorCode.ResourceNotFound, 'Resource not found', { uri })
+    // -32002 for 2025 clients, -32602 for 2026-07-28 ones (never an empty `contents`).
+    throw new McpError(versionFeatures(ctx.session.protocolVersion).resourceNotFoundCode, 'Resource not found', { uri })
   }
 
   /** The completer of a template variable; a reference to no template is invalid params. */

@@ -1,22 +1,26 @@
-import type { Static, TSchema } from '@sinclair/typebox'
+import type { TSchema } from '@sinclair/typebox'
 import { requestChannel, type McpRequestEvent } from './channels.ts'
 import { ClientRequests } from './client-requests.ts'
-import { complete } from './completion.ts'
 import { McpContext, type McpContextExtra, type RequestChannel } from './context.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_INVALID_RESULT, McpError, UserError } from './errors.ts'
-import { paginate } from './pagination.ts'
+import { CarriedInputSchema, InputRound, type CarriedInput } from './input-round.ts'
+import { defineMethods, type Method, type Visibility } from './methods.ts'
 import { Prompts, type PromptArguments, type PromptDefinition } from './prompts.ts'
 import { dropUndefined, type McpItemConfig, type McpItemKind, type Registration, type Visible } from './registry.ts'
+import { paramsDigest, RequestStateCodec, type RequestStateOptions, type StateBinding } from './request-state.ts'
 import { Resources, type ResourceDefinition, type ResourceTemplateDefinition } from './resources.ts'
+import { shapeResult, type CachingOptions } from './revisions.ts'
 import {
-  clientNotificationParams, clientRequestParams, serverResults,
+  clientNotificationParams,
   type CancelledNotificationParams, type Icon, type Implementation, type JSONRPCErrorResponse,
   type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse, type RequestId, type ServerCapabilities
 } from './schema/index.ts'
 import type { ClientSession } from './session.ts'
+import { Subscriptions } from './subscriptions.ts'
+import type { HeaderParam } from './tool-headers.ts'
 import { Tools, type JsonObjectSchema, type ToolDefinition } from './tools.ts'
 import { compile, type Validator } from './validation.ts'
-import { negotiateVersion } from './versions.ts'
+import { versionFeatures } from './versions.ts'
 
 export interface McpServerOptions {
   /** `serverInfo`: the name and version clients see. */
@@ -26,11 +30,11 @@ export interface McpServerOptions {
   description?: string
   websiteUrl?: string
   icons?: Icon[]
-  /** How to use this server, for the client's model (`InitializeResult.instructions`). */
+  /** How to use this server, for the client's model (`initialize` and `server/discover`). */
   instructions?: string
   /** Items per page of `tools/list`, `resources/list`, `prompts/list`... (default 100). */
   pageSize?: number
-  /** How long a handler waits for the client to answer a request (default 60 000 ms). */
+  /** How long a handler waits for the client to answer a request (2025 revisions; default 60 000 ms). */
   requestTimeoutMs?: number
   /**
    * Where failures of user code are reported: what a tool, resource, prompt or completion
@@ -39,6 +43,16 @@ export interface McpServerOptions {
    * `isError` result (tools) or -32603. More listeners can be added with `server.onError()`.
    */
   onError?: ErrorListener
+  /**
+   * How the `requestState` of 2026-07-28 `input_required` results is sealed: `keys` (the first
+   * seals, all open: rotation) and `ttlMs`. By default a random key per process, so a retry that
+   * reaches another node of a cluster is refused: give every node the same keys.
+   */
+  requestState?: RequestStateOptions
+  /** Caching hints (`ttlMs`, `cacheScope`) of 2026-07-28 results, per kind; `ttlMs: 0` by default. */
+  caching?: CachingOptions
+  /** Open `subscriptions/listen` streams at most (default 100 000); past it, -32603. */
+  maxSubscriptions?: number
 }
 
 /** Hears a failure of user code, with the context of the request it happened in. */
@@ -51,41 +65,28 @@ export type ErrorListener = (error: unknown, ctx: McpContext) => void
  */
 export type McpFilter = (item: { kind: McpItemKind, name: string, config: McpItemConfig | undefined }, ctx: McpContext) => boolean
 
-interface Visibility {
-  tool: Visible
-  prompt: Visible
-  resource: Visible
-  template: Visible
-}
-
 /** Sent to the clients the transport can reach outside any request; `uri` narrows it to subscribers. */
 export type ServerNotificationListener = (notification: JSONRPCNotification, uri?: string) => void
-
-type MethodHandler = (params: never, ctx: McpContext) => object | Promise<object>
-
-interface Method {
-  params: Validator
-  handler: MethodHandler
-  /** Checks results that come from user code; what the engine builds itself is trusted. */
-  result: Validator | undefined
-}
 
 const notificationValidators = new Map<string, Validator>(
   Object.entries(clientNotificationParams).map(([method, schema]) => [method, compile(schema)]))
 
+const carriedInput = compile(CarriedInputSchema)
+
 /**
  * The MCP server side, independent of any transport: a registry of tools, resources and prompts,
- * and the dispatcher that answers JSON-RPC requests about them for one client session at a time.
+ * and the dispatcher that answers JSON-RPC requests about them, for clients of every revision:
+ * a 2025 client in its session, a 2026-07-28 client per request. Handlers are written once.
  */
 export class McpServer {
   readonly info: Implementation
   readonly instructions: string | undefined
-  readonly #pageSize: number
   readonly #errorListeners = new Set<ErrorListener>()
   readonly #tools = new Tools(() => this.#listChanged('tools'), (error, ctx) => this.#report(error, ctx))
   readonly #resources = new Resources(() => this.#listChanged('resources'))
   readonly #prompts = new Prompts(() => this.#listChanged('prompts'))
-  readonly #methods = new Map<string, Method>()
+  readonly #subscriptions: Subscriptions
+  readonly #methods: Map<string, Method>
   readonly #inflight = new Map<string, McpContext>()
   /** Every request being answered, for draining at shutdown. */
   readonly #active = new Set<McpContext>()
@@ -94,15 +95,30 @@ export class McpServer {
   readonly #listeners = new Set<ServerNotificationListener>()
   readonly #filters: McpFilter[] = []
   readonly #contextDeps: { clientRequests: ClientRequests, requestTimeoutMs: number }
+  readonly #states: RequestStateCodec
+  readonly #caching: CachingOptions
+  #capabilities: ServerCapabilities | undefined
 
   constructor (options: McpServerOptions) {
     const { name, version, title, description, websiteUrl, icons } = options
     this.info = dropUndefined({ name, version, title, description, websiteUrl, icons }) as Implementation
     this.instructions = options.instructions
-    this.#pageSize = options.pageSize ?? 100
     if (options.onError !== undefined) this.#errorListeners.add(options.onError)
     this.#contextDeps = { clientRequests: this.#clientRequests, requestTimeoutMs: options.requestTimeoutMs ?? 60_000 }
-    this.#defineMethods()
+    this.#states = new RequestStateCodec(options.requestState)
+    this.#caching = options.caching ?? {}
+    this.#subscriptions = new Subscriptions(options.maxSubscriptions ?? 100_000)
+    this.#methods = defineMethods({
+      tools: this.#tools,
+      resources: this.#resources,
+      prompts: this.#prompts,
+      subscriptions: this.#subscriptions,
+      pageSize: options.pageSize ?? 100,
+      info: this.info,
+      instructions: this.instructions,
+      capabilities: () => this.capabilities(),
+      visibility: (ctx) => this.#visibility(ctx)
+    })
   }
 
   tool<I extends TSchema | JsonObjectSchema = TSchema, O extends TSchema | JsonObjectSchema | undefined = undefined> (
@@ -140,6 +156,11 @@ export class McpServer {
     return this.#resources.configOf(name)
   }
 
+  /** The parameters tool `name` mirrors in `Mcp-Param-*` headers (2026-07-28 `x-mcp-header`). */
+  headerParams (name: string): readonly HeaderParam[] {
+    return this.#tools.headerParams(name)
+  }
+
   /** Adds a listener for failures of user code (see `McpServerOptions.onError`). */
   onError (listener: ErrorListener): () => void {
     this.#errorListeners.add(listener)
@@ -152,13 +173,33 @@ export class McpServer {
     return () => this.#listeners.delete(listener)
   }
 
-  /** What `initialize` announces, derived from what is registered. */
+  /**
+   * Delivers a notification that belongs to no request, which another node sent, to the
+   * `subscriptions/listen` streams this node holds (it is not sent on to other nodes).
+   */
+  notifySubscribers (notification: JSONRPCNotification, uri?: string): void {
+    this.#subscriptions.deliver(notification, uri)
+  }
+
+  /** Ends every `subscriptions/listen` stream with its final result (a shutdown). */
+  closeSubscriptions (): void {
+    this.#subscriptions.closeAll()
+  }
+
+  /** `subscriptions/listen` streams held open right now. */
+  get subscriptions (): number {
+    return this.#subscriptions.size
+  }
+
+  /** What `initialize` and `server/discover` announce, derived from what is registered. */
   capabilities (): ServerCapabilities {
+    if (this.#capabilities !== undefined) return this.#capabilities
     const capabilities: ServerCapabilities = { logging: {} }
     if (this.#tools.size > 0) capabilities.tools = { listChanged: true }
     if (this.#resources.size > 0) capabilities.resources = { subscribe: true, listChanged: true }
     if (this.#prompts.size > 0) capabilities.prompts = { listChanged: true }
     if (this.#prompts.size > 0 || this.#resources.size > 0) capabilities.completions = {}
+    this.#capabilities = capabilities
     return capabilities
   }
 
@@ -193,26 +234,40 @@ export class McpServer {
   async #answer (
     request: JSONRPCRequest, session: ClientSession, channel: RequestChannel | undefined, extra: McpContextExtra
   ): Promise<JSONRPCResponse | undefined> {
+    const features = versionFeatures(session.protocolVersion)
     const method = this.#methods.get(request.method)
-    if (method === undefined) {
+    if (method === undefined || !this.#serves(method, features.era)) {
       return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`)
     }
     if (!method.params.check(request.params)) {
       return errorResponse(request.id, ErrorCode.InvalidParams, `Invalid params: ${method.params.explain(request.params)}`)
     }
-    const ctx = new McpContext(this.#contextDeps, session, request, channel, extra)
+    let round: InputRound | undefined
+    if (method.input === true && features.clientInput === 'inputRequired') {
+      const carried = this.#carried(request, session)
+      if (carried === null) {
+        // Forged, tampered, expired or another's: nothing runs.
+        return errorResponse(request.id, ErrorCode.InvalidParams, 'Invalid or expired requestState', { reason: 'invalid_request_state' })
+      }
+      const { inputResponses } = request.params as { inputResponses?: Record<string, unknown> }
+      round = new InputRound(inputResponses, carried, session.clientCapabilities)
+    }
+    const ctx = new McpContext(this.#contextDeps, session, request, channel, extra, round)
     const key = session.id === undefined ? undefined : inflightKey(session.id, request.id)
     if (key !== undefined) this.#inflight.set(key, ctx)
     this.#active.add(ctx)
     try {
       const result = await method.handler(request.params as never, ctx)
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
+      if (round?.pending === true) return this.#inputRequired(request, session, round)
       if (method.result !== undefined && !method.result.check(result)) {
         throw new FST_MCP_PROTOCOL_INVALID_RESULT(describeHandler(ctx), method.result.explain(result))
       }
-      return { jsonrpc: '2.0', id: request.id, result: result as Record<string, unknown> }
+      return { jsonrpc: '2.0', id: request.id, result: this.#shape(request, session, method, result as Record<string, unknown>) }
     } catch (error) {
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
+      // The handler asked for input it does not have: whatever it did next, the client is asked.
+      if (round?.pending === true) return this.#inputRequired(request, session, round)
       if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data)
       if (error instanceof UserError) return errorResponse(request.id, ErrorCode.InternalError, error.message)
       this.#report(error, ctx)
@@ -223,6 +278,39 @@ export class McpServer {
       this.#active.delete(ctx)
       if (this.#active.size === 0 && this.#idle.length > 0) for (const wake of this.#idle.splice(0)) wake()
     }
+  }
+
+  /** Whether `method` exists in `era`, and (2026-07-28) is behind a capability the server advertises. */
+  #serves (method: Method, era: 'legacy' | 'modern'): boolean {
+    if (method.era !== undefined && method.era !== era) return false
+    return era === 'legacy' || method.advertised === undefined || method.advertised(this.capabilities())
+  }
+
+  #shape (request: JSONRPCRequest, session: ClientSession, method: Method, result: Record<string, unknown>): Record<string, unknown> {
+    const params = request.params as { inputResponses?: unknown, requestState?: unknown } | undefined
+    return shapeResult(request.method, result, {
+      session,
+      serverInfo: this.info,
+      caching: this.#caching,
+      personal: this.#filters.length > 0,
+      itemHint: method.cacheHint?.(request.params as never),
+      retried: params?.inputResponses !== undefined || params?.requestState !== undefined
+    })
+  }
+
+  /** What a retry's `requestState` carries from earlier rounds; `null` when it does not open. */
+  #carried (request: JSONRPCRequest, session: ClientSession): CarriedInput | undefined | null {
+    const { requestState } = request.params as { requestState?: string }
+    if (requestState === undefined) return undefined
+    const opened = this.#states.open(requestState, binding(request, session))
+    return opened.ok && carriedInput.check(opened.data) ? opened.data : null
+  }
+
+  #inputRequired (request: JSONRPCRequest, session: ClientSession, round: InputRound): JSONRPCResponse {
+    const { inputRequests, carry } = round.questions()
+    const requestState = this.#states.seal(binding(request, session), carry)
+    const result = { resultType: 'input_required', inputRequests, requestState }
+    return { jsonrpc: '2.0', id: request.id, result: this.#shape(request, session, this.#methods.get(request.method)!, result) }
   }
 
   /** Requests being answered right now. */
@@ -286,66 +374,6 @@ export class McpServer {
     }
   }
 
-  /** Defines a method; with `userResults`, what its handler returns comes from user code and is checked. */
-  #define<S extends TSchema> (
-    name: keyof typeof clientRequestParams, schema: S, handler: (params: Static<S>, ctx: McpContext) => object | Promise<object>,
-    userResults = false
-  ): void {
-    const result = userResults ? resultValidators.get(name) : undefined
-    this.#methods.set(name, { params: compile(schema), handler: handler as MethodHandler, result })
-  }
-
-  #defineMethods (): void {
-    const p = clientRequestParams
-    const size = this.#pageSize
-    this.#define('initialize', p.initialize, (params) => ({
-      protocolVersion: negotiateVersion(params.protocolVersion),
-      capabilities: this.capabilities(),
-      serverInfo: this.info,
-      ...(this.instructions === undefined ? {} : { instructions: this.instructions })
-    }))
-    this.#define('ping', p.ping, () => ({}))
-    this.#define('tools/list', p['tools/list'], (params, ctx) => {
-      const { items, nextCursor } = paginate(this.#tools.list(this.#visibility(ctx)?.tool), params?.cursor, size)
-      return nextCursor === undefined ? { tools: items } : { tools: items, nextCursor }
-    })
-    this.#define('tools/call', p['tools/call'], (params, ctx) => this.#tools.call(params, ctx, this.#visibility(ctx)?.tool), true)
-    this.#define('resources/list', p['resources/list'], async (params, ctx) => {
-      const { items, nextCursor } = paginate(await this.#resources.list(ctx, this.#visibility(ctx)), params?.cursor, size)
-      return nextCursor === undefined ? { resources: items } : { resources: items, nextCursor }
-    }, true)
-    this.#define('resources/templates/list', p['resources/templates/list'], (params, ctx) => {
-      const { items, nextCursor } = paginate(this.#resources.listTemplates(this.#visibility(ctx)), params?.cursor, size)
-      return nextCursor === undefined ? { resourceTemplates: items } : { resourceTemplates: items, nextCursor }
-    })
-    this.#define('resources/read', p['resources/read'], (params, ctx) => this.#resources.read(params.uri, ctx, this.#visibility(ctx)), true)
-    this.#define('resources/subscribe', p['resources/subscribe'], async (params, ctx) => {
-      await ctx.session.subscribe(params.uri)
-      return {}
-    })
-    this.#define('resources/unsubscribe', p['resources/unsubscribe'], async (params, ctx) => {
-      await ctx.session.unsubscribe(params.uri)
-      return {}
-    })
-    this.#define('prompts/list', p['prompts/list'], (params, ctx) => {
-      const { items, nextCursor } = paginate(this.#prompts.list(this.#visibility(ctx)?.prompt), params?.cursor, size)
-      return nextCursor === undefined ? { prompts: items } : { prompts: items, nextCursor }
-    })
-    this.#define('prompts/get', p['prompts/get'], (params, ctx) => this.#prompts.get(params, ctx, this.#visibility(ctx)?.prompt), true)
-    this.#define('completion/complete', p['completion/complete'], (params, ctx) => {
-      const { ref, argument } = params
-      const visibility = this.#visibility(ctx)
-      const completer = ref.type === 'ref/prompt'
-        ? this.#prompts.completer(ref.name, argument.name, visibility?.prompt)
-        : this.#resources.completer(ref.uri, argument.name, visibility)
-      return complete(completer, argument.value, params.context?.arguments ?? {}, ctx)
-    }, true)
-    this.#define('logging/setLevel', p['logging/setLevel'], async (params, ctx) => {
-      await ctx.session.setLogLevel(params.level)
-      return {}
-    })
-  }
-
   #visibility (ctx: McpContext): Visibility | undefined {
     if (this.#filters.length === 0) return undefined
     const visible = (kind: McpItemKind): Visible => (name, config) => this.#filters.every((filter) => filter({ kind, name, config }, ctx))
@@ -353,12 +381,20 @@ export class McpServer {
   }
 
   #listChanged (kind: 'tools' | 'resources' | 'prompts'): void {
+    this.#capabilities = undefined
     this.#broadcast({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` })
   }
 
+  /** To this node's listen streams, and to the transport (which carries it to sessions and other nodes). */
   #broadcast (notification: JSONRPCNotification, uri?: string): void {
+    this.#subscriptions.deliver(notification, uri)
     for (const listener of this.#listeners) listener(notification, uri)
   }
+}
+
+/** What a sealed `requestState` is bound to: who asked, and what. */
+function binding (request: JSONRPCRequest, session: ClientSession): StateBinding {
+  return { principal: session.principal, method: request.method, paramsDigest: paramsDigest(request.params) }
 }
 
 /**
@@ -384,8 +420,6 @@ const handlerKinds: Record<string, string> = {
   'prompts/get': 'prompt',
   'completion/complete': 'completer'
 }
-
-const resultValidators = new Map<string, Validator>(Object.entries(serverResults).map(([method, schema]) => [method, compile(schema)]))
 
 function inflightKey (sessionId: string, requestId: RequestId): string {
   return `${sessionId} ${typeof requestId} ${requestId}`

@@ -12,8 +12,13 @@ export interface ClientSession {
   readonly protocolVersion: ProtocolVersion
   readonly clientCapabilities: ClientCapabilities
   readonly clientInfo: Implementation | undefined
-  /** The minimum level of `notifications/message` the client asked for; unset means all. */
+  /**
+   * The minimum level of `notifications/message` the client asked for; unset means all (2025),
+   * or none (2026-07-28, where a request asks with `_meta` `logLevel`).
+   */
   readonly logLevel: LoggingLevel | undefined
+  /** Who the client is, as an auth plugin established it; results that depend on it are private. */
+  readonly principal?: string | undefined
   setLogLevel (level: LoggingLevel): void | Promise<void>
   subscribe (uri: string): void | Promise<void>
   unsubscribe (uri: string): void | Promise<void>

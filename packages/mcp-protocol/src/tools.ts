@@ -3,6 +3,7 @@ import type { McpContext } from './context.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, FST_MCP_PROTOCOL_INVALID_RESULT, McpError, UserError } from './errors.ts'
 import { dropUndefined, Registry, requireFunction, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { CallToolRequestParams, CallToolResult, ContentBlock, Icon, Meta, Tool, ToolAnnotations } from './schema/index.ts'
+import { headerParamsOf, type HeaderParam } from './tool-headers.ts'
 import { compile, type Validator } from './validation.ts'
 
 /** A JSON Schema written by hand (a 2020-12 schema with `$defs`, say), for when TypeBox won't do. */
@@ -45,6 +46,8 @@ interface ToolEntry {
   definition: AnyToolDefinition
   input: Validator
   output: Validator | undefined
+  /** Parameters mirrored in `Mcp-Param-*` headers (2026-07-28 `x-mcp-header`). */
+  headers: readonly HeaderParam[]
 }
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/
@@ -79,7 +82,8 @@ export class Tools {
       // What clients see is plain JSON Schema: TypeBox's symbol-keyed markers stay out of it.
       definition: { ...definition, inputSchema: toJsonSchema(inputSchema), outputSchema: outputSchema && toJsonSchema(outputSchema) },
       input: compile(inputSchema),
-      output: outputSchema === undefined ? undefined : compile(outputSchema)
+      output: outputSchema === undefined ? undefined : compile(outputSchema),
+      headers: headerParamsOf(name, inputSchema)
     })
   }
 
@@ -89,6 +93,10 @@ export class Tools {
 
   configOf (name: string): McpItemConfig | undefined {
     return this.#registry.configOf(name)
+  }
+
+  headerParams (name: string): readonly HeaderParam[] {
+    return this.#registry.get(name)?.headers ?? []
   }
 
   /**

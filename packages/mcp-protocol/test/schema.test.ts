@@ -379,7 +379,7 @@ test('the method tables list exactly the methods of the spec', () => {
   const clientRequests = [
     'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list',
     'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get',
-    'completion/complete', 'logging/setLevel'
+    'completion/complete', 'logging/setLevel', 'server/discover', 'subscriptions/listen'
   ]
   assert.deepEqual(Object.keys(clientRequestParams).sort(), [...clientRequests].sort())
   assert.deepEqual(Object.keys(serverResults).sort(), [...clientRequests].sort())

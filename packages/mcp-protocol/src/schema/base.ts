@@ -21,6 +21,14 @@ export const RequestParamsSchema = Type.Object({
 })
 export type RequestParams = Static<typeof RequestParamsSchema>
 
+/** 2026-07-28: the members a retried request adds to `tools/call`, `prompts/get` and `resources/read`. */
+export const InputResponseParamsSchema = Type.Object({
+  /** The client's answers, by the keys of the `inputRequests` it was sent. */
+  inputResponses: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** Echoed byte for byte from the `InputRequiredResult`. */
+  requestState: Type.Optional(Type.String())
+})
+
 export const NotificationParamsSchema = Type.Object({
   _meta: Type.Optional(MetaSchema)
 })

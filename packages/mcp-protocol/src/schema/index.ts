@@ -27,6 +27,7 @@ import {
   SubscribeRequestParamsSchema,
   UnsubscribeRequestParamsSchema
 } from './resources.ts'
+import { DiscoverResultSchema, ListenRequestParamsSchema, ListenResultSchema } from './modern.ts'
 import { ListRootsResultSchema } from './roots.ts'
 import { CreateMessageResultSchema } from './sampling.ts'
 import {
@@ -42,6 +43,7 @@ export * from './elicitation.ts'
 export * from './jsonrpc.ts'
 export * from './lifecycle.ts'
 export * from './logging.ts'
+export * from './modern.ts'
 export * from './notifications.ts'
 export * from './prompts.ts'
 export * from './resources.ts'
@@ -68,7 +70,10 @@ export const clientRequestParams = {
   'prompts/list': optionalParams(PaginatedRequestParamsSchema),
   'prompts/get': GetPromptRequestParamsSchema,
   'completion/complete': CompleteRequestParamsSchema,
-  'logging/setLevel': SetLevelRequestParamsSchema
+  'logging/setLevel': SetLevelRequestParamsSchema,
+  // 2026-07-28
+  'server/discover': optionalParams(RequestParamsSchema),
+  'subscriptions/listen': ListenRequestParamsSchema
 } as const
 export type ClientRequestMethod = keyof typeof clientRequestParams
 
@@ -104,5 +109,7 @@ export const serverResults = {
   'prompts/list': ListPromptsResultSchema,
   'prompts/get': GetPromptResultSchema,
   'completion/complete': CompleteResultSchema,
-  'logging/setLevel': EmptyResultSchema
+  'logging/setLevel': EmptyResultSchema,
+  'server/discover': DiscoverResultSchema,
+  'subscriptions/listen': ListenResultSchema
 } as const

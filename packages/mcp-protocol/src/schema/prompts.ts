@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import {
   BaseMetadataSchema,
   IconsSchema,
+  InputResponseParamsSchema,
   MetaSchema,
   PaginatedResultSchema,
   RequestParamsSchema,
@@ -35,7 +36,9 @@ export type ListPromptsResult = Static<typeof ListPromptsResultSchema>
 export const GetPromptRequestParamsSchema = Type.Object({
   ...RequestParamsSchema.properties,
   name: Type.String(),
-  arguments: Type.Optional(Type.Record(Type.String(), Type.String()))
+  arguments: Type.Optional(Type.Record(Type.String(), Type.String())),
+  // 2026-07-28: the answers of a retried request (Multi Round-Trip Requests).
+  ...InputResponseParamsSchema.properties
 })
 export type GetPromptRequestParams = Static<typeof GetPromptRequestParamsSchema>
 

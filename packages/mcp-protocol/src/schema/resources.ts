@@ -3,6 +3,7 @@ import {
   AnnotationsSchema,
   BaseMetadataSchema,
   IconsSchema,
+  InputResponseParamsSchema,
   MetaSchema,
   PaginatedResultSchema,
   RequestParamsSchema,
@@ -45,7 +46,9 @@ export const ResourceRequestParamsSchema = Type.Object({
 export type ResourceRequestParams = Static<typeof ResourceRequestParamsSchema>
 
 export const ReadResourceRequestParamsSchema = Type.Object({
-  ...ResourceRequestParamsSchema.properties
+  ...ResourceRequestParamsSchema.properties,
+  // 2026-07-28: the answers of a retried request (Multi Round-Trip Requests).
+  ...InputResponseParamsSchema.properties
 })
 export type ReadResourceRequestParams = Static<typeof ReadResourceRequestParamsSchema>
 

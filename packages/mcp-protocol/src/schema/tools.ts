@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import {
   BaseMetadataSchema,
   IconsSchema,
+  InputResponseParamsSchema,
   MetaSchema,
   PaginatedResultSchema,
   RequestParamsSchema,
@@ -49,7 +50,9 @@ export type ListToolsResult = Static<typeof ListToolsResultSchema>
 export const CallToolRequestParamsSchema = Type.Object({
   ...RequestParamsSchema.properties,
   name: Type.String(),
-  arguments: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  arguments: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  // 2026-07-28: the answers of a retried request (Multi Round-Trip Requests).
+  ...InputResponseParamsSchema.properties
 })
 export type CallToolRequestParams = Static<typeof CallToolRequestParamsSchema>
 
