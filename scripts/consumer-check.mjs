@@ -231,10 +231,10 @@ mustRun(`npm install of the ${tarballs.size} tarballs and ${registryDeps.join(' 
   { cwd: project, timeout: 300_000 })
 
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
-const quickStart = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1]
+const quickStart = /^## Quick start\n(?:(?!^## )[\s\S])*?^```ts\n([\s\S]*?)^```/m.exec(readme)?.[1]
 const listen = "await app.listen({ port: 3000, host: '127.0.0.1' })"
 if (quickStart === undefined || !quickStart.includes(listen)) {
-  fail('README quick start', `expected a \`\`\`ts block under "## Quick start" that ends with ${listen}`)
+  fail('README quick start', `expected a \`\`\`ts block in the section "## Quick start" with ${listen}`)
   finish()
 }
 
