@@ -31,9 +31,12 @@ export function envelopeClaim (params: unknown): unknown {
  */
 export function readEnvelope (params: unknown): EnvelopeReading {
   const meta = metaOf(params)
-  const missing = meta === undefined ? ['_meta'] : REQUIRED.filter((key) => !(key in meta))
+  if (meta === undefined) {
+    return { ok: false, message: 'the request has no _meta envelope (protocol version and client capabilities)', problem: { missing: ['_meta'] } }
+  }
+  const missing = REQUIRED.filter((key) => !(key in meta))
   if (missing.length > 0) {
-    return { ok: false, message: `the request is missing the required _meta key(s): ${missing.join(', ')}`, problem: { missing } }
+    return { ok: false, message: `the request's _meta is missing ${missing.join(' and ')}`, problem: { missing } }
   }
   if (envelope.check(meta)) return { ok: true, envelope: meta }
   const explained = envelope.explain(meta)

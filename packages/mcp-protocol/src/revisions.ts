@@ -1,6 +1,6 @@
 import { META, type CacheScope, type Implementation } from './schema/index.ts'
 import type { ClientSession } from './session.ts'
-import { versionFeatures } from './versions.ts'
+import { versionFeatures, type HandshakeVersion } from './versions.ts'
 
 /**
  * The one place where a result takes the shape of the revision the client speaks, from the
@@ -67,7 +67,9 @@ const LISTS = ['tools', 'prompts', 'resources', 'resourceTemplates']
 
 /** `result` of `method`, as the client's revision has it. */
 export function shapeResult (method: string, result: Result, shape: ShapeContext): Result {
-  const features = versionFeatures(shape.session.protocolVersion)
+  // `initialize` is answered before there is a session: the version it negotiated decides.
+  const version = method === 'initialize' ? result.protocolVersion as HandshakeVersion : shape.session.protocolVersion
+  const features = versionFeatures(version)
   if (features.resultEnvelope) return envelope(method, result, shape)
   const drop: string[] = []
   if (!features.titles) drop.push('title')

@@ -38,6 +38,7 @@ export class McpSessions {
   readonly #local = new Map<string, Session>()
   readonly #endListeners = new Set<(sessionId: string) => void>()
   readonly #forwardListeners = new Set<(sessionId: string, message: JSONRPCMessage) => void>()
+  readonly #notifyListeners = new Set<(notification: JSONRPCNotification, uri: string | undefined) => void>()
   #reaper: NodeJS.Timeout | undefined
   #unsubscribe: (() => Promise<void>) | undefined
 
@@ -84,6 +85,16 @@ export class McpSessions {
   onForward (listener: (sessionId: string, message: JSONRPCMessage) => void): () => void {
     this.#forwardListeners.add(listener)
     return () => this.#forwardListeners.delete(listener)
+  }
+
+  /**
+   * Runs for notifications outside any request that another node broadcast (its `list_changed`,
+   * `resources/updated`), once per broadcast on this node: for what this node serves beside its
+   * sessions (2026-07-28 listen streams).
+   */
+  onRemoteNotification (listener: (notification: JSONRPCNotification, uri: string | undefined) => void): () => void {
+    this.#notifyListeners.add(listener)
+    return () => this.#notifyListeners.delete(listener)
   }
 
   /**
@@ -239,6 +250,7 @@ export class McpSessions {
   #receive (message: NodeMessage): void {
     if (message.type === 'notify') {
       this.#deliver(message.key, message.notification, message.uri)
+      for (const listener of this.#notifyListeners) listener(message.notification, message.uri)
     } else if (message.type === 'probe') {
       if (writerOf(message.streamId) !== this.node) return
       const alive = this.#local.get(message.sessionId)?.writes(message.streamId) === true

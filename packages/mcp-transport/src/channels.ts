@@ -5,8 +5,11 @@ import { channel } from 'node:diagnostics_channel'
  * built while nobody listens.
  */
 export interface SseEvent {
-  /** `post`: the answer to a POST; `get`: a GET stream (standalone or resumed); `legacy`: HTTP+SSE. */
-  kind: 'post' | 'get' | 'legacy'
+  /**
+   * `post`: the answer to a POST; `get`: a GET stream (standalone or resumed); `legacy`: HTTP+SSE;
+   * `listen`: a 2026-07-28 `subscriptions/listen` stream.
+   */
+  kind: 'post' | 'get' | 'legacy' | 'listen'
   sessionId: string | undefined
 }
 

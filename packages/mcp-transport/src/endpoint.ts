@@ -38,6 +38,7 @@ export function useSessions (endpoint: Endpoint, sessions: McpSessions): void {
     }).catch(() => {})
   })
   server.onNotification((notification, uri) => sessions.broadcast(notification, uri))
+  sessions.onRemoteNotification((notification, uri) => server.notifySubscribers(notification, uri))
 }
 
 /** Without sessions there is nothing to stream outside a POST, nor a session to delete. */

@@ -6,6 +6,7 @@ import type { Session, Stream } from '@mcp-fastify/mcp-session'
 import type { FastifyReply } from 'fastify'
 import { exposeMcpHeaders, type Accepts } from './headers.ts'
 import type { McpTransportSettings } from './options.ts'
+import type { SseEvent } from './channels.ts'
 import { SseConnection, type SseConnections } from './sse.ts'
 
 export interface ExchangeOptions {
@@ -17,6 +18,10 @@ export interface ExchangeOptions {
   connections: SseConnections
   /** The `retry` hint of priming events, when the session plugin is there. */
   retryMs: number
+  /** What the SSE answer counts as (default `post`; a 2026-07-28 `subscriptions/listen` stream: `listen`). */
+  kind?: SseEvent['kind']
+  /** See `RequestChannel.signal` (2026-07-28: a closed response stream cancels the request). */
+  signal?: AbortSignal
 }
 
 /**
@@ -34,6 +39,10 @@ export class PostExchange implements RequestChannel {
   constructor (options: ExchangeOptions) {
     this.#options = options
     if (options.mode === 'sse' && options.accepts.sse) this.#startStream()
+  }
+
+  get signal (): AbortSignal | undefined {
+    return this.#options.signal
   }
 
   send (message: JSONRPCRequest | JSONRPCNotification): Promise<void> | void {
@@ -59,15 +68,15 @@ export class PostExchange implements RequestChannel {
 
   /**
    * Sends the answer: one response, a batch of them, or nothing (every request was cancelled),
-   * as JSON when the answer is still undecided and the client takes JSON.
+   * as JSON (with `status`) when the answer is still undecided and the client takes JSON.
    */
-  async respond (responses: JSONRPCResponse | JSONRPCResponse[] | undefined): Promise<void> {
+  async respond (responses: JSONRPCResponse | JSONRPCResponse[] | undefined, status = 200): Promise<void> {
     this.#done = true
     const { reply, accepts } = this.#options
     if (this.#sse === undefined && (accepts.json || responses === undefined)) {
       exposeMcpHeaders(reply)
       if (responses === undefined) reply.code(204).send()
-      else reply.send(responses)
+      else reply.code(status).send(responses)
       return
     }
     if (this.#sse === undefined) this.#startStream()
@@ -88,8 +97,8 @@ export class PostExchange implements RequestChannel {
   }
 
   #startStream (): void {
-    const { reply, session, connections, protocolVersion, retryMs } = this.#options
-    const sse = new SseConnection(reply, connections, 'post', session?.id).start()
+    const { reply, session, connections, protocolVersion, retryMs, kind = 'post' } = this.#options
+    const sse = new SseConnection(reply, connections, kind, session?.id).start()
     this.#sse = sse
     if (session === undefined) return
     // With a session, the stream is logged and resumable.

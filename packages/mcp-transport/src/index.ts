@@ -79,6 +79,8 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   // here, restarted) and resume. Requests in flight get `drainTimeoutMs` to finish, then are
   // cancelled; the remaining SSE answers end with them.
   app.addHook('preClose', async () => {
+    // 2026-07-28 listen streams end with their final result, as the drain below lets them.
+    server.closeSubscriptions()
     connections.endAll(endpoint.sessions?.settings.retryMs, (connection) => connection.kind !== 'post' || connection.sessionId !== undefined)
     if (!await server.drain(settings.drainTimeoutMs)) server.cancelAll(new McpError(ErrorCode.ConnectionClosed, 'Server shutting down'))
     connections.endAll()

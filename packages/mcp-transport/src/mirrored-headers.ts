@@ -1,20 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import type { HeaderParam } from '@mcp-fastify/mcp-protocol'
 import { FST_MCP_TRANSPORT_HEADER_MISMATCH } from './errors.ts'
 
 // 2026-07-28 Streamable HTTP mirrors parts of the body into headers (`Mcp-Method`, `Mcp-Name`,
 // `Mcp-Param-*`) so that proxies can route without reading it; the server checks that they agree
 // with the body, so that what a proxy routed on is what the server runs. Every refusal is
 // FST_MCP_TRANSPORT_HEADER_MISMATCH: 400 with JSON-RPC -32020.
-
-/**
- * One tool parameter mirrored in a `Mcp-Param-{header}` header. Structurally `HeaderParam` of
- * mcp-protocol (`headerParamsOf`), declared here until mcp-protocol exports it.
- */
-interface MirroredParam {
-  header: string
-  path: readonly string[]
-  type: 'string' | 'integer' | 'boolean'
-}
 
 const PREFIX = '=?base64?'
 const SUFFIX = '?='
@@ -98,7 +89,7 @@ export function checkStandardHeaders (headers: IncomingHttpHeaders, message: { m
  * ±(2^53−1), which clients do not mirror) is left to the tool's input validation. Headers of
  * parameters the tool does not declare are ignored. Throws FST_MCP_TRANSPORT_HEADER_MISMATCH.
  */
-export function checkParamHeaders (headers: IncomingHttpHeaders, params: readonly MirroredParam[], args: Record<string, unknown> | undefined): void {
+export function checkParamHeaders (headers: IncomingHttpHeaders, params: readonly HeaderParam[], args: Record<string, unknown> | undefined): void {
   for (const param of params) {
     const value = valueAt(args, param.path)
     if (value === undefined || value === null) continue
@@ -116,7 +107,7 @@ export function checkParamHeaders (headers: IncomingHttpHeaders, params: readonl
 }
 
 /** Whether an argument has the type its parameter declares (an integer within ±(2^53−1), as the spec requires). */
-function isOfType (value: unknown, type: MirroredParam['type']): boolean {
+function isOfType (value: unknown, type: HeaderParam['type']): boolean {
   if (type === 'integer') return Number.isSafeInteger(value)
   return type === 'string' ? typeof value === 'string' : typeof value === 'boolean'
 }

@@ -1,13 +1,16 @@
 import {
   DEFAULT_HTTP_PROTOCOL_VERSION, errorResponse, ErrorCode, readMessage, versionFeatures,
-  type ClientSession, type InboundMessage, type InitializeRequestParams, type JSONRPCRequest, type JSONRPCResponse, type ProtocolVersion
+  type ClientSession, type InboundMessage, type InitializeRequestParams, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse,
+  type ProtocolVersion
 } from '@mcp-fastify/mcp-protocol'
 import type { Session } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { principalOf, requireSession, statelessClient, type Endpoint } from './endpoint.ts'
-import { FST_MCP_TRANSPORT_INVALID_MESSAGE, type McpHttpError } from './errors.ts'
+import { classify } from './era.ts'
+import { answering, FST_MCP_TRANSPORT_INVALID_MESSAGE } from './errors.ts'
 import { acceptsForPost, readProtocolVersion, requireJsonBody, type Accepts } from './headers.ts'
 import { PostExchange } from './exchange.ts'
+import { createModernPost } from './modern.ts'
 
 interface Client {
   session: ClientSession
@@ -103,21 +106,21 @@ export function createPostHandler (endpoint: Endpoint) {
     await channel().respond(responses.length === 0 ? undefined : responses)
   }
 
+  const modern = createModernPost(endpoint)
+
   return async function post (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     requireJsonBody(request)
     const accepts = acceptsForPost(request, settings.strictAccept)
-    const headerVersion = readProtocolVersion(request)
     const body = request.body
     if (Array.isArray(body)) {
-      await batch(request, reply, body, accepts, headerVersion)
+      await batch(request, reply, body, accepts, readProtocolVersion(request))
       return reply
     }
     const inbound = readMessage(body)
-    if (inbound.kind === 'invalid') {
-      const error: McpHttpError = new FST_MCP_TRANSPORT_INVALID_MESSAGE(inbound.reason)
-      error.requestId = inbound.id
-      throw error
-    }
+    if (inbound.kind === 'invalid') throw answering(new FST_MCP_TRANSPORT_INVALID_MESSAGE(inbound.reason), inbound.id)
+    const era = classify(request, inbound, server)
+    if (era.era === 'modern') return modern(request, reply, inbound.message as JSONRPCRequest | JSONRPCNotification, era, accepts)
+    const headerVersion = readProtocolVersion(request)
     if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
       await initialize(request, reply, inbound.message, accepts)
       return reply
