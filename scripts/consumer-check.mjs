@@ -199,6 +199,15 @@ for (const [name, tgz] of tarballs) {
   if (manifest.license !== 'MIT OR Apache-2.0') problems.push(`license is ${JSON.stringify(manifest.license)}`)
   if (manifest.repository?.directory === undefined) problems.push('no repository.directory')
   if (manifest.publishConfig?.access !== 'public') problems.push('no publishConfig.access "public"')
+  // The workspace resolves our packages to their TypeScript source through a `source` condition;
+  // published, that condition would send a user whose own tools set it (a common name for the same
+  // trick) into our src/, so publishConfig.exports leaves it out, and must keep every subpath.
+  const workspaceManifest = packages.find((p) => p.manifest.name === name).manifest
+  if (JSON.stringify(manifest.exports ?? {}).includes('"source"')) problems.push('exports still has the "source" condition')
+  const subpaths = (exports) => Object.keys(exports ?? {}).sort().join(', ')
+  if (subpaths(manifest.exports) !== subpaths(workspaceManifest.exports)) {
+    problems.push(`exports published (${subpaths(manifest.exports)}) differ from the workspace's (${subpaths(workspaceManifest.exports)}): see publishConfig.exports`)
+  }
   // What the package loads, at run time or in the declarations a user's tsc reads, must be
   // installed with it: a dependency or a peer that is not optional (Node's own modules aside:
   // their types are @types/node, which TypeScript users add themselves, as for Fastify).
