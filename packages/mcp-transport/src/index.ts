@@ -43,14 +43,16 @@ declare module '@mcp-fastify/mcp-protocol' {
 const servedEndpoint = new WeakMap<McpSessions, string>()
 
 const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, options) => {
-  const { server: given, icons, ...rest } = options
+  const { server: given, icons, requestState, caching, ...rest } = options
   const settings = resolveSettings(rest)
   const server = given ?? new McpServer({
     ...settings.serverInfo,
     icons,
     instructions: settings.instructions,
     pageSize: settings.pageSize,
-    requestTimeoutMs: settings.requestTimeoutMs
+    requestTimeoutMs: settings.requestTimeoutMs,
+    requestState,
+    caching
   })
   // Failures of user code go to the request's log, whoever created the server.
   const unlisten = server.onError((error, ctx) => {

@@ -68,6 +68,13 @@ export interface McpTransportOptions extends SettingsInput {
   server?: McpServer
   /** Icons of `serverInfo`. */
   icons?: McpServerOptions['icons']
+  /**
+   * How 2026-07-28 `requestState` is sealed (`keys`, first seals, all open; `ttlMs`). The default
+   * key is random per process: give every node of a cluster the same keys.
+   */
+  requestState?: McpServerOptions['requestState']
+  /** Caching hints of 2026-07-28 results, per kind (`ttlMs: 0` by default). */
+  caching?: McpServerOptions['caching']
 }
 
 /** Defaults applied and checked once, at register time. */

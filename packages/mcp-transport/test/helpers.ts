@@ -363,3 +363,31 @@ export async function send (agent: Agent, url: string, options: {
   })
   return { statusCode: response.statusCode, headers: response.headers, body: await response.body.text() }
 }
+
+/** The `_meta` envelope of a 2026-07-28 request; `extra` adds keys (or overrides them). */
+export function envelope (capabilities: object = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+    'io.modelcontextprotocol/clientInfo': { name: 'test-client', version: '1.0.0' },
+    ...extra
+  }
+}
+
+/** The headers a 2026-07-28 client sends with `body` (method and name mirrored). */
+export function modernHeaders (body: { method: string, params?: Record<string, unknown> }): Record<string, string> {
+  const headers: Record<string, string> = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': body.method }
+  const name = body.params?.name ?? body.params?.uri
+  if (typeof name === 'string' && ['tools/call', 'prompts/get', 'resources/read'].includes(body.method)) headers['mcp-name'] = name
+  return headers
+}
+
+/** A 2026-07-28 request: the envelope in `params._meta` (unless `params._meta` is given), the headers mirrored. */
+export function modernRequest (id: number | string, method: string, params: Record<string, unknown> = {}, capabilities: object = {}): { jsonrpc: '2.0', id: number | string, method: string, params: Record<string, unknown> } {
+  return { jsonrpc: '2.0', id, method, params: { _meta: envelope(capabilities), ...params } }
+}
+
+/** POSTs a 2026-07-28 request with its mirrored headers (`headers` added or overriding). */
+export function modernPost (app: FastifyInstance, body: { method: string, params?: Record<string, unknown> }, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return post(app, body, { ...modernHeaders(body), ...headers })
+}
