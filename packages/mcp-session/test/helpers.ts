@@ -6,6 +6,7 @@ import {
   MemoryMessageBus,
   MemorySessionStore,
   type EventId,
+  type DroppedEvent,
   type EventLog,
   type McpSessionOptions,
   type MessageBus,
@@ -200,7 +201,7 @@ export async function advance (t: TestContext, ms: number, step = 100): Promise<
   }
 }
 
-/** What a Stream or Session needs around it, in one process: a log, a bus, this node's id. */
-export function streamServices (eventLog: EventLog = new MemoryEventLog(), node = 'node0000'): StreamServices {
-  return { eventLog, bus: new MemoryMessageBus(), node, probe: async () => {} }
+/** What a Stream or Session needs around it, in one process: a log, a bus, this node's id; `dropped` collects what the bus could not decode. */
+export function streamServices (eventLog: EventLog = new MemoryEventLog(), node = 'node0000', dropped: DroppedEvent[] = []): StreamServices {
+  return { eventLog, bus: new MemoryMessageBus(), node, probe: async () => {}, dropped: (event) => { dropped.push(event) } }
 }
