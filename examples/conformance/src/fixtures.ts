@@ -1,5 +1,6 @@
 import type { McpServer } from '@mcp-fastify/mcp-protocol'
 import { Type } from '@sinclair/typebox'
+import { declare2026Fixtures } from './fixtures-2026.ts'
 
 // A 1×1 PNG and a short silent WAV, base64.
 export const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
@@ -7,7 +8,12 @@ export const WAV = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA=
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Exactly the tools, resources and prompts the official conformance suite calls by name. */
+/**
+ * Exactly the tools, resources and prompts the official conformance suite calls by name, for
+ * 2025 (0.1.16 and the alpha at 2025-11-25) and 2026-07-28 (the alpha). Order matters to the
+ * alpha: `test_simple_text` is the first tool (header validation calls `tools[0]` with `{}`) and
+ * `test://static-text` the first resource (`caching` reads `resources[0]`).
+ */
 export function declareFixtures (mcp: McpServer): void {
   mcp.tool({
     name: 'test_simple_text',
@@ -162,11 +168,24 @@ export function declareFixtures (mcp: McpServer): void {
   mcp.tool({
     name: 'json_schema_2020_12_tool',
     description: 'A tool whose input schema uses JSON Schema 2020-12 features',
+    // The suite's canonical schema: composition, conditionals and an anchor must reach clients as written.
     inputSchema: {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
-      $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
-      properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+      $defs: {
+        address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } }
+      },
+      properties: {
+        name: { type: 'string' },
+        address: { $ref: '#/$defs/address' },
+        contactMethod: { type: 'string', enum: ['phone', 'email'] },
+        phone: { type: 'string' },
+        email: { type: 'string' }
+      },
+      allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+      if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+      then: { required: ['phone'] },
+      else: { required: ['email'] },
       additionalProperties: false
     },
     handler: (args) => ({ content: [{ type: 'text', text: `Received: ${JSON.stringify(args)}` }] })
@@ -257,4 +276,5 @@ export function declareFixtures (mcp: McpServer): void {
       ]
     })
   })
+  declare2026Fixtures(mcp)
 }
