@@ -51,6 +51,7 @@ export class InputRound {
   readonly #asked = new Map<string, { request: InputRequest, digest: string }>()
   readonly #digests = new Map<string, string>()
   #count = 0
+  #refusal: McpError | undefined
 
   constructor (responses: Record<string, unknown> | undefined, carried: CarriedInput | undefined, capabilities: ClientCapabilities) {
     this.#responses = responses ?? {}
@@ -64,6 +65,14 @@ export class InputRound {
   }
 
   /**
+   * The -32021 of a question the request cannot be asked (a capability it did not declare):
+   * it wins over the other questions of the run, which could not finish without it.
+   */
+  get refusal (): McpError | undefined {
+    return this.#refusal
+  }
+
+  /**
    * The answer to `request` if the client gave it, else records the question and throws the
    * signal that ends the run. A capability the request did not declare is -32021.
    */
@@ -72,8 +81,9 @@ export class InputRound {
     this.#count++
     const required = requiredCapability(request)
     if (!hasCapability(this.#capabilities, required)) {
-      throw new McpError(ErrorCode.MissingRequiredClientCapability,
+      this.#refusal ??= new McpError(ErrorCode.MissingRequiredClientCapability,
         `Missing required client capability for ${method}: ${Object.keys(required).join(', ')}`, { requiredCapabilities: required })
+      throw this.#refusal
     }
     const name = key ?? `${KEY_PREFIX[method]}-${this.#count}`
     const digest = digestOf(request)

@@ -259,7 +259,7 @@ export class McpServer {
     try {
       const result = await method.handler(request.params as never, ctx)
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
-      if (round?.pending === true) return this.#inputRequired(request, session, round)
+      if (round !== undefined && (round.refusal !== undefined || round.pending)) return this.#endRound(request, session, round)
       if (method.result !== undefined && !method.result.check(result)) {
         throw new FST_MCP_PROTOCOL_INVALID_RESULT(describeHandler(ctx), method.result.explain(result))
       }
@@ -267,7 +267,7 @@ export class McpServer {
     } catch (error) {
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
       // The handler asked for input it does not have: whatever it did next, the client is asked.
-      if (round?.pending === true) return this.#inputRequired(request, session, round)
+      if (round !== undefined && (round.refusal !== undefined || round.pending)) return this.#endRound(request, session, round)
       if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data)
       if (error instanceof UserError) return errorResponse(request.id, ErrorCode.InternalError, error.message)
       this.#report(error, ctx)
@@ -306,7 +306,10 @@ export class McpServer {
     return opened.ok && carriedInput.check(opened.data) ? opened.data : null
   }
 
-  #inputRequired (request: JSONRPCRequest, session: ClientSession, round: InputRound): JSONRPCResponse {
+  /** A run that asked: -32021 if it asked what the request cannot be asked, else input_required. */
+  #endRound (request: JSONRPCRequest, session: ClientSession, round: InputRound): JSONRPCResponse {
+    const { refusal } = round
+    if (refusal !== undefined) return errorResponse(request.id, refusal.code, refusal.message, refusal.data)
     const { inputRequests, carry } = round.questions()
     const requestState = this.#states.seal(binding(request, session), carry)
     const result = { resultType: 'input_required', inputRequests, requestState }
