@@ -12,11 +12,41 @@ import { readSessionId } from './headers.ts'
 import type { McpTransportSettings } from './options.ts'
 import type { SseConnections } from './sse.ts'
 
+/**
+ * The handlers of an endpoint's routes still running (a POST answers when its handler returns
+ * and its answer is written), so a shutdown can wait for answers, not only for handlers.
+ */
+export class Answering {
+  readonly #running = new Set<Promise<unknown>>()
+
+  track<A extends unknown[], R> (handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return (...args) => {
+      const running = handler(...args)
+      const settled = running.then(() => {}, () => {})
+      this.#running.add(settled)
+      settled.finally(() => this.#running.delete(settled)).catch(() => {})
+      return running
+    }
+  }
+
+  /** Resolves to true once every tracked handler is done, or to false after `timeoutMs`. */
+  async settled (timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs).unref() })
+    while (this.#running.size > 0) {
+      if (await Promise.race([Promise.all(this.#running), late]) === false) return false
+    }
+    clearTimeout(timer)
+    return true
+  }
+}
+
 /** What the routes of one MCP endpoint share. */
 export interface Endpoint {
   readonly server: McpServer
   readonly settings: McpTransportSettings
   readonly connections: SseConnections
+  readonly answering: Answering
   /** The session plugin of the endpoint's context, found when the app is ready; none means stateless. */
   sessions: McpSessions | undefined
 }

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import fp from 'fastify-plugin'
 import { refusedChannel, type RefusedEvent } from './channels.ts'
 import { createDeleteHandler } from './delete.ts'
-import { useSessions, type Endpoint } from './endpoint.ts'
+import { Answering, useSessions, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
 import { createGetHandler } from './get.ts'
 import { exposeMcpHeaders } from './headers.ts'
@@ -12,7 +12,7 @@ import { LegacySse } from './legacy-sse.ts'
 import { resolveSettings, type McpTransportOptions } from './options.ts'
 import { OriginGuard } from './origin-guard.ts'
 import { createPostHandler } from './post.ts'
-import { SseConnections } from './sse.ts'
+import { SseConnections, type SseConnection } from './sse.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,6 +39,9 @@ declare module '@mcp-fastify/mcp-protocol' {
   }
 }
 
+/** How long, at shutdown, the answers of requests cancelled past `drainTimeoutMs` get to be written. */
+const CANCELLED_ANSWERS_MS = 1000
+
 /** Which endpoint a session plugin already serves: one session plugin per endpoint. */
 const servedEndpoint = new WeakMap<McpSessions, string>()
 
@@ -59,7 +62,8 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     (ctx.extra.request?.log ?? app.log).error({ err: error, method: ctx.method, target: ctx.target }, 'MCP handler failed')
   })
   const connections = new SseConnections(settings.keepAliveMs, settings.maxBufferedBytes)
-  const endpoint: Endpoint = { server, settings, connections, sessions: undefined }
+  const answering = new Answering()
+  const endpoint: Endpoint = { server, settings, connections, answering, sessions: undefined }
   const guard = new OriginGuard(settings)
   const url = `${app.prefix}${settings.path}`
   app.decorate('mcp', server)
@@ -81,10 +85,14 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   // here, restarted) and resume. Requests in flight get `drainTimeoutMs` to finish, then are
   // cancelled; the remaining SSE answers end with them.
   app.addHook('preClose', async () => {
-    // 2026-07-28 listen streams end with their final result, as the drain below lets them.
+    // 2026-07-28 listen streams end with their final result, written like any answer below.
     server.closeSubscriptions()
-    connections.endAll(endpoint.sessions?.settings.retryMs, (connection) => connection.kind !== 'post' || connection.sessionId !== undefined)
-    if (!await server.drain(settings.drainTimeoutMs)) server.cancelAll(new McpError(ErrorCode.ConnectionClosed, 'Server shutting down'))
+    connections.endAll(endpoint.sessions?.settings.retryMs, resumable)
+    if (!await answering.settled(settings.drainTimeoutMs)) {
+      server.cancelAll(new McpError(ErrorCode.ConnectionClosed, 'Server shutting down'))
+      // The cancelled requests answer at once (with an error saying so): let that be written.
+      await answering.settled(CANCELLED_ANSWERS_MS)
+    }
     connections.endAll()
   })
   app.addHook('onClose', async () => {
@@ -101,7 +109,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     const routeOptions = { onRequest: guard.hook, bodyLimit: settings.bodyLimit, config: { mcpEndpoint: url } }
     // A GET opens an SSE stream (and takes the session's standalone stream over): no implicit HEAD.
     const streamOptions = { ...routeOptions, exposeHeadRoute: false }
-    scope.post(settings.path, routeOptions, createPostHandler(endpoint))
+    scope.post(settings.path, routeOptions, answering.track(createPostHandler(endpoint)))
     scope.get(settings.path, streamOptions, createGetHandler(endpoint))
     scope.head(settings.path, routeOptions, headNotAllowed('GET, POST, DELETE'))
     scope.delete(settings.path, routeOptions, createDeleteHandler(endpoint))
@@ -110,9 +118,15 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
       const legacy = new LegacySse(endpoint, `${app.prefix}${messagesPath}`)
       scope.get(ssePath, streamOptions, legacy.stream)
       scope.head(ssePath, routeOptions, headNotAllowed('GET'))
-      scope.post(messagesPath, routeOptions, legacy.message)
+      scope.post(messagesPath, routeOptions, answering.track(legacy.message))
     }
   })
+}
+
+/** GET and legacy streams, and the POST streams of a session: what a client can come back to. */
+function resumable (connection: SseConnection): boolean {
+  if (connection.kind === 'post') return connection.sessionId !== undefined
+  return connection.kind !== 'listen'
 }
 
 function headNotAllowed (allow: string) {

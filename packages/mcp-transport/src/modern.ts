@@ -48,7 +48,8 @@ export function createModernPost (endpoint: Endpoint) {
       accepts,
       session: undefined,
       protocolVersion: era.version,
-      mode: listen ? 'sse' : settings.responseMode,
+      // A listen stream turns into SSE with its acknowledgement; a refusal before it is JSON.
+      mode: listen ? 'auto' : settings.responseMode,
       connections,
       retryMs: 0,
       kind: listen ? 'listen' : 'post',
