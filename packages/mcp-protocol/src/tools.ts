@@ -3,6 +3,7 @@ import type { McpContext } from './context.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, FST_MCP_PROTOCOL_INVALID_RESULT, McpError, UserError } from './errors.ts'
 import { dropUndefined, Registry, requireFunction, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { CallToolRequestParams, CallToolResult, ContentBlock, Icon, Meta, Tool, ToolAnnotations } from './schema/index.ts'
+import { InputRequiredSignal } from './input-round.ts'
 import { headerParamsOf, type HeaderParam } from './tool-headers.ts'
 import { compile, type Validator } from './validation.ts'
 
@@ -116,7 +117,8 @@ export class Tools {
     try {
       result = await entry.definition.handler(args as never, ctx) as UncheckedToolResult
     } catch (error) {
-      if (error instanceof McpError) throw error
+      // Asking the client for input (2026-07-28) ends the run: the engine answers input_required.
+      if (error instanceof McpError || error instanceof InputRequiredSignal) throw error
       if (error instanceof UserError) return toolError(error.message)
       this.#report(error, ctx)
       return toolError(`Tool ${params.name} failed with an internal error`)
