@@ -6,6 +6,9 @@ import {
 import type { FastifyRequest } from 'fastify'
 import { errorTypeOf } from './labels.ts'
 
+/** JSON-RPC codes of errors the client caused: parse and request errors, unknown methods, bad params, 2026-07-28 header/capability/version refusals. */
+const CLIENT_ERRORS = new Set([-32700, -32600, -32601, -32602, -32020, -32021, -32022])
+
 export const TRACER_NAME = '@mcp-fastify/mcp-metrics'
 
 /** The global provider as `@opentelemetry/api` 1.x hands it out: a proxy in front of the SDK's, if any. */
@@ -134,6 +137,12 @@ export class Tracing {
     if (errorType !== undefined) {
       span.setAttribute('error.type', errorType)
       if (event.outcome === 'error') span.setAttribute('rpc.response.status_code', errorType)
+      // What the client got wrong (an unknown method, bad params, a header or version refused)
+      // is not the server's failure: the span keeps an unset status (OTel MCP conventions).
+      if (event.outcome === 'error' && CLIENT_ERRORS.has(event.errorCode ?? 0)) {
+        span.end()
+        return
+      }
       const message = answer?.error?.message
       span.setStatus({
         code: SpanStatusCode.ERROR,

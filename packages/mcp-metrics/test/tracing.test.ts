@@ -127,7 +127,7 @@ test('an ambient span (HTTP instrumentation) is the parent without _meta, and a 
   assert.deepEqual(linked.links.map((link) => link.context.spanId), [httpSpans.at(-1)!.spanContext().spanId])
 })
 
-test('errors: error.type and status ERROR, with the JSON-RPC code and message', async (t) => {
+test('errors: error.type always; status ERROR only for what the server failed, not for what the client got wrong', async (t) => {
   const exporter = installSdk(t)
   const { app, headers } = await appWithSession(t)
   await post(app, callTool(1, 'fails'), headers)
@@ -143,11 +143,30 @@ test('errors: error.type and status ERROR, with the JSON-RPC code and message', 
   const unknownMethod = spans.get('nope')!
   assert.equal(unknownMethod.attributes['error.type'], '-32601')
   assert.equal(unknownMethod.attributes['rpc.response.status_code'], '-32601')
-  assert.deepEqual(unknownMethod.status, { code: SpanStatusCode.ERROR, message: 'Method not found: nope' })
+  assert.equal(unknownMethod.status.code, SpanStatusCode.UNSET, 'the client asked for what does not exist')
 
   const unknownTool = spans.get('tools/call no_such_tool')!
   assert.equal(unknownTool.attributes['error.type'], '-32602')
-  assert.equal(unknownTool.status.code, SpanStatusCode.ERROR)
+  assert.equal(unknownTool.status.code, SpanStatusCode.UNSET)
+})
+
+test('2026-07-28 traffic: server/discover and subscriptions/listen are operations; no mcp.session.id; the era\'s version', async (t) => {
+  const exporter = installSdk(t)
+  const app = await buildApp(t, { declare: declareTools })
+  const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} }
+  const headers = { 'mcp-protocol-version': '2026-07-28' }
+  await post(app, rpc(1, 'server/discover', { _meta: meta }), { ...headers, 'mcp-method': 'server/discover' })
+  await post(app, rpc(2, 'subscriptions/listen', { _meta: meta, notifications: { toolsListChanged: 'no' } }), { ...headers, 'mcp-method': 'subscriptions/listen' })
+  await post(app, rpc(3, 'ping', { _meta: meta }), { ...headers, 'mcp-method': 'ping' })
+  const spans = mcpSpans(exporter)
+  const discover = spans.get('server/discover')!
+  assert.equal(discover.attributes['mcp.protocol.version'], '2026-07-28')
+  assert.equal(discover.attributes['mcp.session.id'], undefined)
+  assert.equal(discover.status.code, SpanStatusCode.UNSET)
+  assert.equal(spans.get('subscriptions/listen')!.attributes['error.type'], '-32602')
+  const ping = spans.get('ping')!
+  assert.equal(ping.attributes['error.type'], '-32601', 'ping does not exist in 2026-07-28')
+  assert.equal(ping.status.code, SpanStatusCode.UNSET)
 })
 
 test('initialize (its negotiated version), resources (the URI an attribute, not in the name)', async (t) => {

@@ -22,6 +22,14 @@ function quoted (value: string): string {
   return `"${value.replace(/[\x00-\x1f\x7f]/g, '').replace(/["\\]/g, '\\$&')}"`
 }
 
+/**
+ * Whether a resource server may ask for `scope`: not `offline_access`, which is between a client
+ * and its authorization server (2026-07-28, authorization: "Scope Selection").
+ */
+export function advertisable (scope: string): boolean {
+  return scope !== 'offline_access'
+}
+
 /** The `WWW-Authenticate` value of a refusal (RFC 6750 §3, RFC 9728 §5.1). */
 export function bearerChallenge (refusal: Refusal, metadataUrl: string): string {
   const parts = [
@@ -29,7 +37,8 @@ export function bearerChallenge (refusal: Refusal, metadataUrl: string): string 
     `error_description=${quoted(refusal.description)}`,
     `resource_metadata=${quoted(metadataUrl)}`
   ]
-  if (refusal.scopes !== undefined && refusal.scopes.length > 0) parts.push(`scope=${quoted(refusal.scopes.join(' '))}`)
+  const scopes = refusal.scopes?.filter(advertisable) ?? []
+  if (scopes.length > 0) parts.push(`scope=${quoted(scopes.join(' '))}`)
   return `Bearer ${parts.join(', ')}`
 }
 

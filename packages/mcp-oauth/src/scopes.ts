@@ -1,4 +1,5 @@
 import type { McpFilter, McpItemConfig, McpItemKind, McpServer } from '@mcp-fastify/mcp-protocol'
+import { advertisable } from './challenge.ts'
 import type { McpOAuthSettings } from './options.ts'
 
 const NONE: readonly string[] = Object.freeze([])
@@ -44,7 +45,7 @@ export class ScopePolicy {
     this.required = settings.requiredScopes
     this.#defaults = settings.defaultScopes
     const { tool = [], resource = [], prompt = [] } = settings.defaultScopes
-    this.supported = settings.scopesSupported ?? [...new Set([...settings.requiredScopes, ...tool, ...resource, ...prompt])]
+    this.supported = (settings.scopesSupported ?? [...new Set([...settings.requiredScopes, ...tool, ...resource, ...prompt])]).filter(advertisable)
   }
 
   needs (kind: McpItemKind, config: McpItemConfig | undefined): readonly string[] {

@@ -96,3 +96,28 @@ test('rate limits: per principal, with per-tool budgets, 429 JSON-RPC errors wit
   assert.equal(overEndpoint.statusCode, 429)
   assert.deepEqual(events.at(-1), { key: 'principal:alice', tool: undefined })
 })
+
+test('offline_access is never asked for: left out of scopes_supported and of challenges (2026-07-28)', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const app = await securedApp(t, fixture, { oauth: { requiredScopes: ['mcp', 'offline_access'], scopesSupported: ['mcp', 'offline_access', 'admin'] } })
+  const metadata = (await app.inject('/.well-known/oauth-protected-resource/mcp')).json()
+  assert.deepEqual(metadata.scopes_supported, ['mcp', 'admin'])
+  const refused = await post(app, rpc(1, 'ping'), fixture.token(RESOURCE, { scope: 'other' }))
+  assert.equal(refused.statusCode, 403)
+  assert.equal(parseChallenge(refused.headers['www-authenticate']).scope, 'other mcp')
+})
+
+test('2026-07-28 requests are authorized one by one: scopes checked per request, 403 before dispatch', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const app = await securedApp(t, fixture, { declare: declareItems })
+  const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} }
+  const call = rpc(1, 'tools/call', { name: 'write', arguments: {}, _meta: meta })
+  const headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'write' }
+  const refused = await post(app, call, fixture.token(RESOURCE, { scope: 'mcp' }), headers)
+  assert.equal(refused.statusCode, 403)
+  assert.equal(parseChallenge(refused.headers['www-authenticate']).scope, 'mcp notes:write')
+  const done = await post(app, call, fixture.token(RESOURCE, { scope: 'mcp notes:write' }), headers)
+  assert.equal(done.statusCode, 200)
+  assert.deepEqual(done.json().result.content, [{ type: 'text', text: 'written' }])
+  assert.equal(done.headers['mcp-session-id'], undefined)
+})
