@@ -1,11 +1,16 @@
 import mcpSession, { type McpSessionOptions } from '@mcp-fastify/mcp-session'
-import mcpTransport from '@mcp-fastify/mcp-transport'
+import mcpTransport, { type McpTransportOptions } from '@mcp-fastify/mcp-transport'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { declareFixtures } from './fixtures.ts'
 
 export interface ConformanceAppOptions {
   fastify?: FastifyServerOptions
   session?: McpSessionOptions
+  /**
+   * How 2026-07-28 `requestState` is sealed; by default a random key per process, so the nodes
+   * of a cluster need the same `keys` for a round trip to continue on any of them.
+   */
+  requestState?: McpTransportOptions['requestState']
 }
 
 /** The server the official conformance suite judges: sessions on, every fixture declared. */
@@ -15,7 +20,8 @@ export async function buildConformanceApp (options: ConformanceAppOptions = {}):
   await app.register(mcpTransport, {
     path: '/mcp',
     legacySse: true,
-    serverInfo: { name: 'mcp-fastify-conformance', version: '0.1.0' }
+    serverInfo: { name: 'mcp-fastify-conformance', version: '0.1.0' },
+    ...(options.requestState === undefined ? {} : { requestState: options.requestState })
   })
   declareFixtures(app.mcp)
   return app
