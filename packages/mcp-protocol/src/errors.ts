@@ -11,8 +11,11 @@ export const ErrorCode = {
   ConnectionClosed: -32000,
   /** Implementation-defined: the session named by `Mcp-Session-Id` does not exist (any more). */
   SessionNotFound: -32001,
-  /** Implementation-defined: a request to the client timed out. */
-  RequestTimeout: -32001,
+  /**
+   * Implementation-defined (2025 revisions): a request to the client was not answered in time, or
+   * a handler ran past the server's time limit. 2026-07-28 traffic gets -32603 instead.
+   */
+  RequestTimeout: -32003,
   /** 2025 revisions: `resources/read` of a URI nothing serves (2026-07-28 uses -32602). */
   ResourceNotFound: -32002,
   /** 2026-07-28: a mirrored header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`) disagrees with the body, or is missing or malformed. */

@@ -32,6 +32,8 @@ export interface Method {
   input?: boolean
   /** The caching hint of the item a result is about (a resource's own). */
   cacheHint?: (params: never) => CacheHint | undefined
+  /** Subject to the server's handler time limit (all but listen streams, which stay open by design). */
+  bounded?: boolean
 }
 
 /** What each kind of item a client may see, for the request at hand (filters). */
@@ -113,6 +115,7 @@ export function defineMethods (deps: MethodDependencies): Map<string, Method> {
     return listenClosed(ctx.requestId)
   }, {
     era: 'modern',
+    bounded: false,
     advertised: (capabilities) => capabilities.tools !== undefined || capabilities.prompts !== undefined || capabilities.resources !== undefined
   })
 

@@ -20,7 +20,7 @@ import { Subscriptions } from './subscriptions.ts'
 import type { HeaderParam } from './tool-headers.ts'
 import { Tools, type JsonObjectSchema, type ToolDefinition } from './tools.ts'
 import { compile, type Validator } from './validation.ts'
-import { versionFeatures } from './versions.ts'
+import { versionFeatures, type VersionFeatures } from './versions.ts'
 
 export interface McpServerOptions {
   /** `serverInfo`: the name and version clients see. */
@@ -53,6 +53,12 @@ export interface McpServerOptions {
   caching?: CachingOptions
   /** Open `subscriptions/listen` streams at most (default 100 000); past it, -32603. */
   maxSubscriptions?: number
+  /**
+   * How long a request may run (default 300 000 ms; 0: no limit). Past it the handler's signal is
+   * aborted and the client gets an error (-32003 on 2025 traffic, -32603 on 2026-07-28), within a
+   * second of the limit. `subscriptions/listen` streams are not limited.
+   */
+  handlerTimeoutMs?: number
 }
 
 /** Hears a failure of user code, with the context of the request it happened in. */
@@ -73,6 +79,9 @@ const notificationValidators = new Map<string, Validator>(
 
 const carriedInput = compile(CarriedInputSchema)
 
+/** How often running requests are checked against `handlerTimeoutMs`. */
+const WATCHDOG_MS = 1000
+
 /**
  * The MCP server side, independent of any transport: a registry of tools, resources and prompts,
  * and the dispatcher that answers JSON-RPC requests about them, for clients of every revision:
@@ -88,8 +97,8 @@ export class McpServer {
   readonly #subscriptions: Subscriptions
   readonly #methods: Map<string, Method>
   readonly #inflight = new Map<string, McpContext>()
-  /** Every request being answered, for draining at shutdown. */
-  readonly #active = new Set<McpContext>()
+  /** Every request being answered (for draining at shutdown), with when it started if it has a time limit. */
+  readonly #active = new Map<McpContext, number | undefined>()
   readonly #idle: Array<() => void> = []
   readonly #clientRequests = new ClientRequests()
   readonly #listeners = new Set<ServerNotificationListener>()
@@ -97,6 +106,9 @@ export class McpServer {
   readonly #contextDeps: { clientRequests: ClientRequests, requestTimeoutMs: number }
   readonly #states: RequestStateCodec
   readonly #caching: CachingOptions
+  readonly #handlerTimeoutMs: number
+  /** Checks, once a second while requests run, for those past `handlerTimeoutMs`. */
+  #watchdog: NodeJS.Timeout | undefined
   #capabilities: ServerCapabilities | undefined
 
   constructor (options: McpServerOptions) {
@@ -107,6 +119,7 @@ export class McpServer {
     this.#contextDeps = { clientRequests: this.#clientRequests, requestTimeoutMs: options.requestTimeoutMs ?? 60_000 }
     this.#states = new RequestStateCodec(options.requestState)
     this.#caching = options.caching ?? {}
+    this.#handlerTimeoutMs = options.handlerTimeoutMs ?? 300_000
     this.#subscriptions = new Subscriptions(options.maxSubscriptions ?? 100_000)
     this.#methods = defineMethods({
       tools: this.#tools,
@@ -255,17 +268,19 @@ export class McpServer {
     const ctx = new McpContext(this.#contextDeps, session, request, channel, extra, round)
     const key = session.id === undefined ? undefined : inflightKey(session.id, request.id)
     if (key !== undefined) this.#inflight.set(key, ctx)
-    this.#active.add(ctx)
+    const bounded = method.bounded !== false && this.#handlerTimeoutMs > 0
+    this.#active.set(ctx, bounded ? Date.now() : undefined)
+    if (bounded) this.#watch()
     try {
       const result = await method.handler(request.params as never, ctx)
-      if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
+      if (ctx.cancelled) return cancelledAnswer(ctx, request.id, features)
       if (round !== undefined && (round.refusal !== undefined || round.pending)) return this.#endRound(request, session, round)
       if (method.result !== undefined && !method.result.check(result)) {
         throw new FST_MCP_PROTOCOL_INVALID_RESULT(describeHandler(ctx), method.result.explain(result))
       }
       return { jsonrpc: '2.0', id: request.id, result: this.#shape(request, session, method, result as Record<string, unknown>) }
     } catch (error) {
-      if (ctx.cancelled) return cancelledAnswer(ctx, request.id)
+      if (ctx.cancelled) return cancelledAnswer(ctx, request.id, features)
       // The handler asked for input it does not have: whatever it did next, the client is asked.
       if (round !== undefined && (round.refusal !== undefined || round.pending)) return this.#endRound(request, session, round)
       if (error instanceof McpError) return errorResponse(request.id, error.code, error.message, error.data)
@@ -278,6 +293,30 @@ export class McpServer {
       this.#active.delete(ctx)
       if (this.#active.size === 0 && this.#idle.length > 0) for (const wake of this.#idle.splice(0)) wake()
     }
+  }
+
+  /** Starts the watchdog of handler time limits, if there is a limit and it is not running. */
+  #watch (): void {
+    if (this.#watchdog !== undefined) return
+    this.#watchdog = setInterval(() => {
+      if (this.#active.size === 0) {
+        clearInterval(this.#watchdog)
+        this.#watchdog = undefined
+        return
+      }
+      const limit = Date.now() - this.#handlerTimeoutMs
+      for (const [ctx, startedAt] of this.#active) {
+        if (startedAt !== undefined && startedAt <= limit) {
+          ctx.cancel(new McpError(ErrorCode.RequestTimeout, `The request ran past the server's limit of ${this.#handlerTimeoutMs} ms`))
+        }
+      }
+    }, WATCHDOG_MS).unref()
+  }
+
+  /** Stops the watchdog (the plugin calls this when the app closes). */
+  close (): void {
+    clearInterval(this.#watchdog)
+    this.#watchdog = undefined
   }
 
   /** Whether `method` exists in `era`, and (2026-07-28) is behind a capability the server advertises. */
@@ -335,7 +374,7 @@ export class McpServer {
 
   /** Cancels every request in flight (a shutdown past its deadline). */
   cancelAll (reason: Error): void {
-    for (const ctx of this.#active) ctx.cancel(reason)
+    for (const ctx of this.#active.keys()) ctx.cancel(reason)
     this.#clientRequests.cancelAll(reason)
   }
 
@@ -404,9 +443,11 @@ function binding (request: JSONRPCRequest, session: ClientSession): StateBinding
  * A request the client cancelled gets no response (utilities/cancellation); one the server gave
  * up on (its session ended, a shutdown) gets an error saying why, so the client can retry.
  */
-function cancelledAnswer (ctx: McpContext, id: RequestId): JSONRPCResponse | undefined {
+function cancelledAnswer (ctx: McpContext, id: RequestId, features: VersionFeatures): JSONRPCResponse | undefined {
   const { reason, byClient } = ctx.cancellation!
   if (byClient) return undefined
+  // 2026-07-28 defines no code for "the server gave up": an internal error, with the reason.
+  if (features.era === 'modern') return errorResponse(id, ErrorCode.InternalError, reason.message)
   return errorResponse(id, reason instanceof McpError ? reason.code : ErrorCode.ConnectionClosed, reason.message)
 }
 

@@ -259,3 +259,35 @@ test('closeSession of an unknown session changes nothing', async () => {
   finish()
   resultOf(await pending)
 })
+
+test('handlerTimeoutMs: a request past the limit is cancelled (its signal aborted) and answered -32003; 2026-07-28 gets -32603', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 })
+  const { mcp, started } = waitingServer({ handlerTimeoutMs: 5000 })
+  t.after(() => mcp.close())
+  const ready = started()
+  const pending = callWait(mcp, makeSession({ id: 'a' }), 1)
+  const ctx = await ready
+  t.mock.timers.tick(4000)
+  assert.equal(ctx.signal.aborted, false, 'within the limit')
+  t.mock.timers.tick(1000)
+  assert.equal(ctx.signal.aborted, true)
+  assert.deepEqual((await pending as { error: unknown }).error, { code: -32003, message: 'The request ran past the server\'s limit of 5000 ms' })
+
+  const modernReady = started()
+  const modern = callWait(mcp, makeSession({ protocolVersion: '2026-07-28' }), 2)
+  await modernReady
+  t.mock.timers.tick(6000)
+  assert.deepEqual((await modern as { error: unknown }).error, { code: -32603, message: 'The request ran past the server\'s limit of 5000 ms' })
+})
+
+test('handlerTimeoutMs: 0 turns the limit off', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 })
+  const { mcp, started, finish } = waitingServer({ handlerTimeoutMs: 0 })
+  const ready = started()
+  const pending = callWait(mcp, makeSession({ id: 'a' }), 1)
+  const ctx = await ready
+  t.mock.timers.tick(3_600_000)
+  assert.equal(ctx.signal.aborted, false)
+  finish()
+  assert.deepEqual(resultOf(await pending).content, [{ type: 'text', text: 'done 1' }])
+})

@@ -54,6 +54,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     instructions: settings.instructions,
     pageSize: settings.pageSize,
     requestTimeoutMs: settings.requestTimeoutMs,
+    handlerTimeoutMs: settings.handlerTimeoutMs,
     requestState,
     caching
   })
@@ -97,6 +98,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   })
   app.addHook('onClose', async () => {
     unlisten()
+    server.close()
     connections.close()
   })
 

@@ -53,7 +53,9 @@ export const McpTransportSettingsSchema = Type.Object({
   /** At shutdown, how long requests in flight may take to finish before they are cancelled. */
   drainTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
   pageSize: Type.Integer({ minimum: 1, default: 100 }),
-  requestTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 })
+  requestTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  /** How long a request may run before it is cancelled and answered with an error; 0: no limit. Listen streams are exempt. */
+  handlerTimeoutMs: Type.Integer({ minimum: 0, default: 300_000 })
 }, { additionalProperties: false })
 
 export type McpTransportSettings = Static<typeof McpTransportSettingsSchema>
