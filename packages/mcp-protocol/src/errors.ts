@@ -16,6 +16,12 @@ export const ErrorCode = {
    * a handler ran past the server's time limit. 2026-07-28 traffic gets -32603 instead.
    */
   RequestTimeout: -32003,
+  /**
+   * Implementation-defined (2025 revisions): the server node answering the request went away (it
+   * stopped, or lost the cluster) before it answered; the request may or may not have run, and
+   * may be retried. Sent on the request's stream when the client resumes it on another node.
+   */
+  NodeGone: -32004,
   /** 2025 revisions: `resources/read` of a URI nothing serves (2026-07-28 uses -32602). */
   ResourceNotFound: -32002,
   /** 2026-07-28: a mirrored header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`) disagrees with the body, or is missing or malformed. */
