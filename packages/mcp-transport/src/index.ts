@@ -13,6 +13,7 @@ import { resolveSettings, type McpTransportOptions } from './options.ts'
 import { OriginGuard } from './origin-guard.ts'
 import { createPostHandler } from './post.ts'
 import { SseConnections, type SseConnection } from './sse.ts'
+import { answerTooLarge } from './too-large.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -103,10 +104,14 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   })
 
   await app.register(async function mcpEndpoint (scope) {
-    // Only JSON bodies, within the endpoint's own limit; anything else is 415.
+    // Only JSON bodies, within the endpoint's own limit; anything else is 415. A GET or DELETE
+    // means nothing by a body: an empty one under a JSON content type is no body, not an error.
     scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: settings.bodyLimit },
-      scope.getDefaultJsonParser('error', 'error'))
+    const json = scope.getDefaultJsonParser('error', 'error')
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: settings.bodyLimit }, (request, body, done) => {
+      if (body === '' && request.method !== 'POST') done(null, undefined)
+      else json(request, body as string, done)
+    })
     scope.setErrorHandler(answerError)
     const routeOptions = { onRequest: guard.hook, bodyLimit: settings.bodyLimit, config: { mcpEndpoint: url } }
     // A GET opens an SSE stream (and takes the session's standalone stream over): no implicit HEAD.
@@ -145,7 +150,8 @@ function answerError (this: FastifyInstance, error: FastifyError, request: Fasti
   }
   if (status >= 500) request.log.error({ err: error }, 'MCP request failed')
   exposeMcpHeaders(reply)
-  reply.code(status).send(body)
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') answerTooLarge(request, reply, body)
+  else reply.code(status).send(body)
 }
 
 export default fp(mcpTransport, { fastify: '5.x', name: '@mcp-fastify/mcp-transport' })
