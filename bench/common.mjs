@@ -1,5 +1,6 @@
-// Helpers shared by the benchmark scripts (bench/run.mjs, bench/oauth.mjs, bench/metrics.mjs):
-// ports, child servers, and the description of the machine and software a run was measured on.
+// Helpers shared by the benchmark scripts (bench/run.mjs, bench/oauth.mjs, bench/metrics.mjs,
+// bench/modern.mjs): ports, child servers, cores and CPU time, and the description of the machine
+// and software a run was measured on.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -90,6 +91,65 @@ export function stop (child, graceMs = 3000) {
   })
 }
 
+// ---- cores and CPU time ----------------------------------------------------------
+
+/**
+ * Whether servers and load generators can be pinned to cores of their own: `taskset` (Linux) and
+ * two cores or more. Then a server runs on core 1 and the load generator on core 0, and neither
+ * moves onto the other's core, which steadies the figures.
+ */
+export const PIN = (() => {
+  if (os.availableParallelism?.() < 2) return false
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+})()
+
+/** [command, args] that run node with `args` on `core` (when PIN), for spawn. */
+export function pinned (core, args) {
+  return PIN ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]
+}
+
+/** fork() options that run the forked node, with the options `nodeArgs`, on `core` (when PIN). */
+export function pinnedFork (core, nodeArgs = []) {
+  return PIN ? { execPath: 'taskset', execArgv: ['-c', String(core), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/**
+ * CPU time (user + system, ms) the process has used, from /proc (Linux); `null` elsewhere. Per
+ * request, it is what a single-threaded server's throughput is the inverse of when the machine
+ * is free, and it varies far less than req/s when other processes compete for the cores.
+ */
+export function cpuMs (pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
+  } catch {
+    return null
+  }
+}
+
+// ---- figures ----------------------------------------------------------------------
+
+export const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
 // ---- the environment of a run ----------------------------------------------------
 
 // The version of the package `name` as `require` (bench/'s by default) finds it installed, or 'unknown'.
@@ -144,4 +204,17 @@ export function environment ({ versions = {}, platform = false, loadavg = false 
     ...(loadavg && { loadavg: os.loadavg().map((value) => value.toFixed(2)).join(' ') }),
     git: gitRevision()
   }
+}
+
+// ---- memory -------------------------------------------------------------------
+
+// This process's memory, in bytes, after two full collections when it runs with --expose-gc (so
+// what is measured is what is kept, not garbage waiting for a collection).
+export function memoryStats () {
+  if (typeof globalThis.gc === 'function') {
+    globalThis.gc()
+    globalThis.gc()
+  }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  return { rss, heapUsed, heapTotal, external, arrayBuffers, gc: typeof globalThis.gc === 'function' }
 }

@@ -21,14 +21,13 @@
 // AsyncLocalStorage context manager, W3C trace-context propagator (what NodeSDK sets up).
 //
 // The report (markdown) goes to stdout and, with the JSON of every figure, to bench/results/.
-import { execFileSync, fork, spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs'
+import { fork, spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { benchDir, environment, freePort, HOST, keepOutput, packageVersion, root, stop, track, waitForPort } from './common.mjs'
+import { benchDir, cpuMs, environment, freePort, HOST, keepOutput, mean, median, packageVersion, PIN, pinned, pinnedFork, root, stop, track, waitForPort } from './common.mjs'
 
 const PROTOCOL_VERSION = '2025-11-25'
 const ACCEPT = 'application/json, text/event-stream'
@@ -167,21 +166,6 @@ function parseCli () {
   }
 }
 
-/**
- * With `taskset` (Linux) and two cores or more, the server runs on core 1 and the load generator
- * on core 0: neither moves onto the other's core, which steadies the figures.
- */
-const PIN = (() => {
-  if (os.availableParallelism?.() < 2) return false
-  try {
-    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-const pinned = (core, args) => PIN ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]
-
 function startServer (variant, port) {
   const [command, args] = pinned(1, [fileURLToPath(import.meta.url), '--serve', variant])
   const child = track(spawn(command, args, {
@@ -212,7 +196,7 @@ function runMicro (variant, calls) {
 function runLoad (config) {
   return new Promise((resolve, reject) => {
     const options = { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }
-    if (PIN) Object.assign(options, { execPath: 'taskset', execArgv: ['-c', '0', process.execPath] })
+    Object.assign(options, pinnedFork(0))
     const child = track(fork(path.join(benchDir, 'load.mjs'), [JSON.stringify(config)], options))
     let result
     child.on('message', (message) => { result = message })
@@ -220,27 +204,6 @@ function runLoad (config) {
     child.on('close', (code) => result ? resolve(result) : reject(new Error(`load generator exited without a result (code ${code})`)))
   })
 }
-
-/**
- * CPU time (user + system, ms) the process has used, from /proc (Linux); `null` elsewhere. Per
- * request, it is what a single-threaded server's throughput is the inverse of when the machine
- * is free, and it varies far less than req/s when other processes compete for the cores.
- */
-function cpuMs (pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
-  } catch {
-    return null
-  }
-}
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
-  } catch {
-    return 100
-  }
-})()
 
 async function post (url, headers, message) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers }, body: JSON.stringify(message) })
@@ -303,13 +266,6 @@ async function measure (variant, config) {
   } finally {
     await stop(server)
   }
-}
-
-const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 function report (config, results, micro, env) {
