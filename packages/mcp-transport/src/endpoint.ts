@@ -6,7 +6,8 @@ import {
 import type { McpSessions, Session } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
-  FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSION_NOT_FOUND, FST_MCP_TRANSPORT_SESSION_REQUIRED
+  FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSION_NOT_FOUND, FST_MCP_TRANSPORT_SESSION_REQUIRED,
+  FST_MCP_TRANSPORT_TOO_MANY_REQUESTS
 } from './errors.ts'
 import { readSessionId } from './headers.ts'
 import type { McpTransportSettings } from './options.ts'
@@ -41,12 +42,41 @@ export class Answering {
   }
 }
 
+/**
+ * Requests each session has being answered on this node (JSON answers too), within
+ * `maxRequestsPerSession`: past it, 429.
+ */
+export class SessionLoad {
+  readonly #running = new Map<string, number>()
+  readonly #max: number
+
+  constructor (max: number) {
+    this.#max = max
+  }
+
+  /** Counts one more request of `sessionId` until `done` runs; throws 429 past the limit. */
+  enter (sessionId: string): () => void {
+    const running = this.#running.get(sessionId) ?? 0
+    if (running >= this.#max) throw new FST_MCP_TRANSPORT_TOO_MANY_REQUESTS(this.#max)
+    this.#running.set(sessionId, running + 1)
+    let left = false
+    return () => {
+      if (left) return
+      left = true
+      const now = (this.#running.get(sessionId) ?? 1) - 1
+      if (now === 0) this.#running.delete(sessionId)
+      else this.#running.set(sessionId, now)
+    }
+  }
+}
+
 /** What the routes of one MCP endpoint share. */
 export interface Endpoint {
   readonly server: McpServer
   readonly settings: McpTransportSettings
   readonly connections: SseConnections
   readonly answering: Answering
+  readonly load: SessionLoad
   /** The session plugin of the endpoint's context, found when the app is ready; none means stateless. */
   sessions: McpSessions | undefined
 }

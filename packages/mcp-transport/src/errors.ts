@@ -27,6 +27,11 @@ export const FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED = createError<[string]>(
 export const FST_MCP_TRANSPORT_INVALID_EVENT_ID = createError(
   'FST_MCP_TRANSPORT_INVALID_EVENT_ID', 'Bad Request: Last-Event-ID is not an event id of this server', 400)
 
+export const FST_MCP_TRANSPORT_TOO_MANY_REQUESTS = createError<[number]>(
+  'FST_MCP_TRANSPORT_TOO_MANY_REQUESTS', 'Too many requests: the limit of %s requests in flight for this session is reached', 429)
+export const FST_MCP_TRANSPORT_TOO_MANY_CONNECTIONS = createError<[number]>(
+  'FST_MCP_TRANSPORT_TOO_MANY_CONNECTIONS', 'Too many HTTP+SSE connections: the limit of %s is reached, try again later', 503)
+
 // The 2026-07-28 refusals: each has its own JSON-RPC code, so a dual-era client reads a modern server.
 export const FST_MCP_TRANSPORT_HEADER_MISMATCH = createError<[string]>(
   'FST_MCP_TRANSPORT_HEADER_MISMATCH', 'Bad Request: %s', 400)
@@ -47,6 +52,8 @@ export const errorCodes = {
   FST_MCP_TRANSPORT_FORBIDDEN,
   FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED,
   FST_MCP_TRANSPORT_INVALID_EVENT_ID,
+  FST_MCP_TRANSPORT_TOO_MANY_REQUESTS,
+  FST_MCP_TRANSPORT_TOO_MANY_CONNECTIONS,
   FST_MCP_TRANSPORT_HEADER_MISMATCH,
   FST_MCP_TRANSPORT_INVALID_ENVELOPE,
   FST_MCP_TRANSPORT_UNSUPPORTED_ENVELOPE_VERSION

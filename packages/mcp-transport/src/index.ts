@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import fp from 'fastify-plugin'
 import { refusedChannel, type RefusedEvent } from './channels.ts'
 import { createDeleteHandler } from './delete.ts'
-import { Answering, useSessions, type Endpoint } from './endpoint.ts'
+import { Answering, SessionLoad, useSessions, type Endpoint } from './endpoint.ts'
 import { FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
 import { createGetHandler } from './get.ts'
 import { exposeMcpHeaders } from './headers.ts'
@@ -65,7 +65,7 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   })
   const connections = new SseConnections(settings.keepAliveMs, settings.maxBufferedBytes)
   const answering = new Answering()
-  const endpoint: Endpoint = { server, settings, connections, answering, sessions: undefined }
+  const endpoint: Endpoint = { server, settings, connections, answering, load: new SessionLoad(settings.maxRequestsPerSession), sessions: undefined }
   const guard = new OriginGuard(settings)
   const url = `${app.prefix}${settings.path}`
   app.decorate('mcp', server)
@@ -121,8 +121,8 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     scope.head(settings.path, routeOptions, headNotAllowed('GET, POST, DELETE'))
     scope.delete(settings.path, routeOptions, createDeleteHandler(endpoint))
     if (settings.legacySse !== false) {
-      const { ssePath, messagesPath } = settings.legacySse
-      const legacy = new LegacySse(endpoint, `${app.prefix}${messagesPath}`)
+      const { ssePath, messagesPath, maxConnections } = settings.legacySse
+      const legacy = new LegacySse(endpoint, `${app.prefix}${messagesPath}`, maxConnections)
       scope.get(ssePath, streamOptions, legacy.stream)
       scope.head(ssePath, routeOptions, headNotAllowed('GET'))
       scope.post(messagesPath, routeOptions, answering.track(legacy.message))

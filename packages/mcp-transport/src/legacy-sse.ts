@@ -6,7 +6,9 @@ import {
 } from '@mcp-fastify/mcp-protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { principalOf, type Endpoint } from './endpoint.ts'
-import { FST_MCP_TRANSPORT_INVALID_MESSAGE, FST_MCP_TRANSPORT_SESSION_NOT_FOUND, type McpHttpError } from './errors.ts'
+import {
+  FST_MCP_TRANSPORT_INVALID_MESSAGE, FST_MCP_TRANSPORT_SESSION_NOT_FOUND, FST_MCP_TRANSPORT_TOO_MANY_CONNECTIONS, type McpHttpError
+} from './errors.ts'
 import { requireEventStream, requireJsonBody } from './headers.ts'
 import { SseConnection } from './sse.ts'
 
@@ -45,15 +47,18 @@ export class LegacySse {
   readonly #endpoint: Endpoint
   readonly #clients = new Map<string, LegacyClient>()
   readonly #messagesUrl: string
+  readonly #maxConnections: number
 
-  constructor (endpoint: Endpoint, messagesUrl: string) {
+  constructor (endpoint: Endpoint, messagesUrl: string, maxConnections: number) {
     this.#endpoint = endpoint
     this.#messagesUrl = messagesUrl
+    this.#maxConnections = maxConnections
     endpoint.server.onNotification((notification, uri) => this.#broadcast(notification, uri))
   }
 
   stream = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     requireEventStream(request)
+    if (this.#clients.size >= this.#maxConnections) throw new FST_MCP_TRANSPORT_TOO_MANY_CONNECTIONS(this.#maxConnections)
     const id = randomUUID()
     const client = new LegacyClient(id, new SseConnection(reply, this.#endpoint.connections, 'legacy', id).start(), principalOf(request))
     this.#clients.set(client.id, client)

@@ -39,8 +39,12 @@ export const McpTransportSettingsSchema = Type.Object({
   /** Serve the deprecated HTTP+SSE transport of 2024-11-05 as well, at these paths. */
   legacySse: Type.Union([Type.Literal(false), Type.Object({
     ssePath: Type.String({ pattern: '^/', default: '/sse' }),
-    messagesPath: Type.String({ pattern: '^/', default: '/messages' })
+    messagesPath: Type.String({ pattern: '^/', default: '/messages' }),
+    /** Open HTTP+SSE connections at most on this node; past it, 503. */
+    maxConnections: Type.Integer({ minimum: 1, default: 1000 })
   }, { additionalProperties: false })], { default: false }),
+  /** Requests of one session being answered at once on this node (JSON answers too); past it, 429. */
+  maxRequestsPerSession: Type.Integer({ minimum: 1, default: 100 }),
   /** `serverInfo`, when the plugin creates the server. */
   serverInfo: Type.Object({
     name: Type.String({ default: 'mcp-fastify' }),

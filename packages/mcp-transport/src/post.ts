@@ -1,7 +1,7 @@
 import {
   DEFAULT_HTTP_PROTOCOL_VERSION, errorResponse, ErrorCode, readMessage, versionFeatures,
   type ClientSession, type InboundMessage, type InitializeRequestParams, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse,
-  type ProtocolVersion
+  type ProtocolVersion, type RequestId
 } from '@mcp-fastify/mcp-protocol'
 import type { Session } from '@mcp-fastify/mcp-session'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -47,8 +47,9 @@ export function createPostHandler (endpoint: Endpoint) {
     if (!placed && held !== undefined) endpoint.sessions?.forward(held.id, inbound.message).catch(() => {})
   }
 
-  function exchange (reply: FastifyReply, accepts: Accepts, { held, protocolVersion }: Client): PostExchange {
+  function exchange (reply: FastifyReply, accepts: Accepts, { held, protocolVersion }: Client, requestId?: RequestId): PostExchange {
     return new PostExchange({
+      requestId,
       reply,
       accepts,
       session: held,
@@ -82,6 +83,15 @@ export function createPostHandler (endpoint: Endpoint) {
       throw new FST_MCP_TRANSPORT_INVALID_MESSAGE(`Invalid request: batches are not accepted at protocol version ${target.protocolVersion}`)
     }
     if (frames.length === 0) throw new FST_MCP_TRANSPORT_INVALID_MESSAGE('Invalid request: empty batch')
+    const leave = target.held === undefined ? undefined : endpoint.load.enter(target.held.id)
+    try {
+      await answerBatch(request, reply, frames, accepts, target)
+    } finally {
+      leave?.()
+    }
+  }
+
+  async function answerBatch (request: FastifyRequest, reply: FastifyReply, frames: unknown[], accepts: Accepts, target: Client): Promise<void> {
     // Created for the first request only: with responseMode 'sse' it starts the SSE answer.
     let answer: PostExchange | undefined
     const channel = (): PostExchange => (answer ??= exchange(reply, accepts, target))
@@ -128,8 +138,13 @@ export function createPostHandler (endpoint: Endpoint) {
     const target = await client(request, headerVersion)
     if (inbound.kind === 'request') {
       if (target.held !== undefined) endpoint.sessions!.requireStreamRoom(target.held)
-      const answer = exchange(reply, accepts, target)
-      await answer.respond(await server.handleRequest(inbound.message, target.session, answer, { request }))
+      const leave = target.held === undefined ? undefined : endpoint.load.enter(target.held.id)
+      try {
+        const answer = exchange(reply, accepts, target, inbound.message.id)
+        await answer.respond(await server.handleRequest(inbound.message, target.session, answer, { request }))
+      } finally {
+        leave?.()
+      }
       return reply
     }
     receive(inbound, target)
