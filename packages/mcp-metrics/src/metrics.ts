@@ -28,6 +28,7 @@ export class Instruments {
   readonly streamsActive: Gauge<string>
   readonly streamsOpened: Counter<string>
   readonly streamResumptions: Counter<string>
+  readonly dropped: Counter<string>
   readonly replayedEvents: Counter<string>
   readonly httpRefused: Counter<string>
   readonly authFailures: Counter<string>
@@ -141,6 +142,12 @@ export class Instruments {
       name: 'mcp_server_rate_limited_total',
       help: 'Requests refused with 429, by tool (empty: the endpoint budget)',
       labelNames: ['gen_ai_tool_name'],
+      registers
+    }))
+    this.dropped = add(() => new Counter({
+      name: 'mcp_server_dropped_values_total',
+      help: 'Malformed values from other processes dropped (bus messages, records and events read back from Redis), by source and kind',
+      labelNames: ['source', 'what'],
       registers
     }))
     if (settings.defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { performance } from 'node:perf_hooks'
 import { requestChannel, type McpRequestEvent } from '@mcp-fastify/mcp-protocol'
-import type { SessionCloseEvent, SessionOpenEvent, StreamResumeEvent } from '@mcp-fastify/mcp-session'
+import type { DroppedEvent, SessionCloseEvent, SessionOpenEvent, StreamResumeEvent } from '@mcp-fastify/mcp-session'
 import type { RefusedEvent, SseEvent } from '@mcp-fastify/mcp-transport'
 import type { Span } from '@opentelemetry/api'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
@@ -50,7 +50,8 @@ export class Observer {
       ['mcp-fastify:sse:close', this.#guard(this.#sseClose)],
       ['mcp-fastify:http:refused', this.#guard(this.#refused)],
       ['mcp-fastify:auth:refused', this.#guard(this.#authRefused)],
-      ['mcp-fastify:rate-limited', this.#guard(this.#rateLimited)]
+      ['mcp-fastify:rate-limited', this.#guard(this.#rateLimited)],
+      ['mcp-fastify:session:dropped', this.#guard(this.#dropped)]
     ]
   }
 
@@ -170,6 +171,10 @@ export class Observer {
 
   readonly #rateLimited = (event: RateLimitedEvent): void => {
     this.#m.rateLimited.inc({ gen_ai_tool_name: this.#labeller.tool(event.tool) })
+  }
+
+  readonly #dropped = (event: DroppedEvent): void => {
+    this.#m.dropped.inc({ source: event.source, what: event.what })
   }
 
   #guard<E> (listener: (event: E) => void): (message: unknown) => void {

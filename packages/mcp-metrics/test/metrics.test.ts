@@ -281,3 +281,11 @@ for (const [what, options, message] of invalid) {
     })
   })
 }
+
+test('malformed values from other processes are counted by source and kind (a garbage bus message here)', async (t) => {
+  const app = await buildApp(t, { declare: declareTools })
+  await app.mcpSessions.bus.publish('mcp:nodes', 'not json')
+  await app.mcpSessions.bus.publish('mcp:nodes', JSON.stringify({ type: 'ended', node: 'other', sessionId: 7 }))
+  const metrics = await scrape(app)
+  assert.equal(metrics.value('mcp_server_dropped_values_total', { source: 'bus', what: 'node message' }), 2)
+})
