@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import type { ClientSession, LoggingLevel } from '@mcp-fastify/mcp-protocol'
+import type { ClientSession, LoggingLevel, RequestId } from '@mcp-fastify/mcp-protocol'
 import { streamResumeChannel, type StreamResumeEvent } from './channels.ts'
 import { parseEventId } from './event-log.ts'
 import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
+import { postStreamId } from './stream-id.ts'
 import { follow, Stream, type StreamServices, type StreamSink } from './stream.ts'
 
 /** The id of the one standalone stream of a session (the one a GET opens). */
@@ -83,10 +83,13 @@ export class Session implements ClientSession {
     return this.#streams.size + (this.#standalone?.connected === true ? 1 : 0)
   }
 
-  /** A new stream for the answer to one POST. */
-  openStream (): Stream {
-    // The id begins with this node's, so a client resuming it elsewhere finds its writer.
-    const stream = new Stream(`${this.#services.node}${randomBytes(9).toString('base64url')}`, this.id, this.#services, {
+  /**
+   * A new stream for the answer to one POST (to request `requestId`, when it answers one). Its
+   * id names this node and the request, so a node the client resumes it on finds its writer,
+   * and can answer the request if the writer went away (see `stream-id.ts`).
+   */
+  openStream (requestId?: RequestId): Stream {
+    const stream = new Stream(postStreamId(this.#services.node, requestId), this.id, this.#services, {
       onComplete: (done) => this.#streams.delete(done.id)
     })
     this.#streams.set(stream.id, stream)

@@ -1,7 +1,8 @@
-import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
+import { ErrorCode, errorResponse, type JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import { FST_MCP_SESSION_EVENTS_GONE } from './errors.ts'
 import { formatEventId, parseEventId, type EventLog, type StoredEvent } from './event-log.ts'
+import { requestIdOf, writerOf } from './stream-id.ts'
 import { decodeStreamWire, streamTopic, type DropReport, type StreamWire } from './wire.ts'
 
 /** A live connection that carries a stream's events: an SSE response, written by the transport. */
@@ -33,12 +34,14 @@ interface Listening {
   live (written: Set<string>): void
 }
 
-/** The node that writes a POST stream: its id begins the stream's. */
-export function writerOf (streamId: string): string {
-  return streamId.slice(0, 8)
-}
+export { writerOf }
 
+/** How long the writer of a followed stream has to answer a probe before it is taken for gone. */
 const PROBE_TIMEOUT_MS = 2000
+/** How often the writer of a followed stream is asked again while it writes, so a writer that dies later is noticed too. */
+const REPROBE_MS = 10_000
+/** What a request whose node went away is answered, on its stream (`ErrorCode.NodeGone`). */
+export const NODE_GONE_MESSAGE = 'The server node answering this request went away before it answered; the request may be retried'
 
 /**
  * One logical SSE stream of a session, as this node writes it: the stream of a POST answered
@@ -267,15 +270,19 @@ async function replayable (log: EventLog, sessionId: string, lastEventId: string
  * Follows, on `sink`, a stream this node does not write: a POST answered on another node, or
  * one that ended. What its writer publishes is listened to first, then the events after
  * `lastEventId` come from the log, then the live ones, until the last; nothing twice. A stream
- * no node writes any more (its writer says so, or does not answer) ends after the replay.
- * Resolves to the number of events replayed.
+ * its writer no longer writes (it says so) ends after the replay. A writer that does not answer
+ * went away (killed, cut off) before finishing: the request is answered here with a
+ * `NodeGone` error, logged as the stream's last event (once, whichever nodes follow it), so
+ * the client may retry it and a later resume gets the same answer. While the writer writes,
+ * it is asked again every `REPROBE_MS`. Resolves to the number of events replayed.
  */
 export async function follow (services: StreamServices, sessionId: string, streamId: string, lastEventId: string, sink: StreamSink): Promise<number> {
   let replaying = true
   let ended = false
   const buffered: WireEvent[] = []
-  let answer: (alive: boolean) => void = () => {}
-  const alive = new Promise<boolean>((resolve) => { answer = resolve })
+  // The writer's answer to the last probe: writing, or not (`false`); `undefined`: no answer.
+  let answer: (alive: boolean | undefined) => void = () => {}
+  let reprobe: NodeJS.Timeout | undefined
   // Ids written so far: an event both replayed and heard (its publish late) is written once.
   const written = new Set<string>()
   const deliver = (event: { id?: string | undefined, message: JSONRPCMessage, final?: boolean }): void => {
@@ -296,32 +303,56 @@ export async function follow (services: StreamServices, sessionId: string, strea
   function finish (): void {
     if (ended) return
     ended = true
+    clearTimeout(reprobe)
     sink.end()
     unsubscribe().catch(() => {})
   }
   sink.onClose(() => {
     if (ended) return
     ended = true
+    clearTimeout(reprobe)
     unsubscribe().catch(() => {})
   })
+  function probe (): Promise<boolean | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), PROBE_TIMEOUT_MS).unref()
+      answer = (alive) => { clearTimeout(timer); resolve(alive) }
+      // Not asked (the bus is out of reach) is not an answer: end, and let the client come back.
+      services.probe(sessionId, streamId).catch(() => answer(false))
+    })
+  }
+  async function settle (alive: boolean | undefined): Promise<void> {
+    if (ended) return
+    if (alive === false) finish()
+    else if (alive === undefined) await answerGone()
+    else reprobe = setTimeout(() => { probe().then(settle).catch(() => {}) }, REPROBE_MS).unref()
+  }
+  async function answerGone (): Promise<void> {
+    const message = errorResponse(requestIdOf(streamId), ErrorCode.NodeGone, NODE_GONE_MESSAGE)
+    try {
+      await services.eventLog.append(sessionId, streamId, message, { final: true, dedupe: `gone:${streamId}` })
+      // Logged here, or by a node that followed the stream too (then not again): either way the
+      // stream's last event is in the log now, and with it whatever the writer logged before.
+      for (const event of await services.eventLog.replay(sessionId, parseEventId(lastEventId)!)) deliver(event)
+    } catch {
+      // The log is out of reach: the client resumes later, and the node it reaches then answers.
+    }
+    finish()
+  }
   // Written here and not found: it ended (or never was); elsewhere: ask its writer.
-  const writer = writerOf(streamId)
-  if (writer === services.node) answer(false)
-  else services.probe(sessionId, streamId).catch(() => answer(false))
-  const timer = setTimeout(() => answer(false), PROBE_TIMEOUT_MS).unref()
+  const alive = writerOf(streamId) === services.node ? Promise.resolve(false) : probe()
   let events: StoredEvent[]
   try {
     events = await replayable(services.eventLog, sessionId, lastEventId)
   } catch (error) {
     ended = true
-    clearTimeout(timer)
+    answer(false)
     await unsubscribe()
     throw error
   }
   for (const event of events) deliver(event)
   replaying = false
   for (const event of buffered) deliver(event)
-  if (!ended && !await alive) finish()
-  clearTimeout(timer)
+  if (!ended) await settle(await alive)
   return events.length
 }

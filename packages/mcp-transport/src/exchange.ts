@@ -1,6 +1,6 @@
 import {
   versionFeatures, type JSONRPCMessage, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse,
-  type ProtocolVersion, type RequestChannel
+  type ProtocolVersion, type RequestChannel, type RequestId
 } from '@mcp-fastify/mcp-protocol'
 import type { Session, Stream } from '@mcp-fastify/mcp-session'
 import type { FastifyReply } from 'fastify'
@@ -22,6 +22,11 @@ export interface ExchangeOptions {
   kind?: SseEvent['kind']
   /** See `RequestChannel.signal` (2026-07-28: a closed response stream cancels the request). */
   signal?: AbortSignal
+  /**
+   * The request the answer is to (not for a batch): its stream names it, so a node the client
+   * resumes on can answer it when this node goes away before it does.
+   */
+  requestId?: RequestId
 }
 
 /**
@@ -97,12 +102,12 @@ export class PostExchange implements RequestChannel {
   }
 
   #startStream (): void {
-    const { reply, session, connections, protocolVersion, retryMs, kind = 'post' } = this.#options
+    const { reply, session, connections, protocolVersion, retryMs, kind = 'post', requestId } = this.#options
     const sse = new SseConnection(reply, connections, kind, session?.id).start()
     this.#sse = sse
     if (session === undefined) return
     // With a session, the stream is logged and resumable.
-    const stream = session.openStream()
+    const stream = session.openStream(requestId)
     this.#stream = stream
     if (versionFeatures(protocolVersion).primingEvents) sse.prime(stream.lastEventId, retryMs)
     stream.attach(sse).catch(() => {})
