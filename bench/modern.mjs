@@ -10,7 +10,8 @@
 //
 //   node bench/modern.mjs [--rounds <n>] [--duration <s>] [--warmup <s>] [--connections <n>]
 //                         [--only raw-fastify,mcp-fastify,mcp-fastify-sessions,sdk-v2]
-//                         [--phases calls,mrtr,listen] [--streams <n>] [--batch <n>]
+//                         [--phases calls,mrtr,listen] [--mrtr-connections <list>]
+//                         [--streams <n>] [--batch <n>]
 //                         [--no-pin] [--cpu-prof <dir>]
 //
 // Each server runs in its own child process, the load generator (bench/load.mjs, autocannon) and
@@ -63,6 +64,7 @@ function parseCli () {
         connections: { type: 'string', default: '10' },
         only: { type: 'string', default: TARGETS.map((t) => t.name).join(',') },
         phases: { type: 'string', default: PHASES.join(',') },
+        'mrtr-connections': { type: 'string', default: '1,10' },
         streams: { type: 'string', default: '2000' },
         batch: { type: 'string', default: '50' },
         'no-pin': { type: 'boolean', default: false },
@@ -84,6 +86,8 @@ function parseCli () {
     return names
   }
   const names = list('only', TARGETS.map((t) => t.name))
+  const mrtrConnections = values['mrtr-connections'].split(',').map(Number)
+  if (mrtrConnections.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) die(`--mrtr-connections must be integers from 1 to 1000, got ${values['mrtr-connections']}`)
   return {
     rounds: number('rounds', 1, 20),
     duration: number('duration', 1, 120),
@@ -91,6 +95,8 @@ function parseCli () {
     connections: number('connections', 1, 1000),
     targets: TARGETS.filter((t) => names.includes(t.name)),
     phases: list('phases', PHASES),
+    // A round trip alone (1), and under the load of the calls (`connections`).
+    mrtrConnections,
     // Each stream is a socket in the clients' process and one in the server's: stay well within
     // the file descriptor limit (ulimit -n).
     streams: number('streams', 1, 20_000),
@@ -224,8 +230,11 @@ async function roundOf (target, round) {
       result.calls = await measured(server, { ...common, headers: headers('echo'), meta: META, expect: '"resultType":"complete"' })
     }
     if (config.phases.includes('mrtr') && target.mrtr) {
-      process.stderr.write(`bench/modern: round ${round + 1}: ${target.name}: MRTR round trips, ${config.warmup} s + ${config.duration} s, ${config.connections} connections\n`)
-      result.mrtr = await measured(server, { ...common, headers: headers(MRTR.tool), meta: META_ELICIT, scenario: 'mrtr', mrtr: MRTR })
+      result.mrtr = []
+      for (const connections of config.mrtrConnections) {
+        process.stderr.write(`bench/modern: round ${round + 1}: ${target.name}: MRTR round trips, ${config.warmup} s + ${config.duration} s, ${connections} connection(s)\n`)
+        result.mrtr.push({ connections, ...await measured(server, { ...common, connections, headers: headers(MRTR.tool), meta: META_ELICIT, scenario: 'mrtr', mrtr: MRTR }) })
+      }
     }
   } catch (error) {
     process.stderr.write(`bench/modern: ${target.name} FAILED: ${error.message}\n${server.log().trim()}\n`)
@@ -345,20 +354,25 @@ function report (env, endLoad, rounds, listens) {
   }
   const mrtrNames = config.targets.filter((t) => t.mrtr).map((t) => t.name)
   if (config.phases.includes('mrtr') && mrtrNames.length > 0) {
+    const mrtrOf = (round, name, connections) => get(round, name, 'mrtr')?.find((e) => e.connections === connections) ?? null
     lines.push('## MRTR round trip (input_required, then the retry with the answer and the state echoed)', '',
-      `Tool \`${MRTR.tool}\` (asks \`${MRTR.key}\`), answered \`${JSON.stringify(MRTR.answer)}\`; each of the ${config.connections} connections runs the two requests one after the other, in a loop; the round trip is from the first request written to the retry's answer read.`, '',
-      '| round | target | round trips/s | p50 (ms) | p99 (ms) | server CPU per round trip (µs) | valid |', '| --- | --- | ---: | ---: | ---: | ---: | --- |')
+      `Tool \`${MRTR.tool}\` (asks \`${MRTR.key}\`), answered \`${JSON.stringify(MRTR.answer)}\`; each connection runs the two requests one after the other, in a loop; the round trip is from the first request written to the retry's answer read. With 1 connection: a round trip alone; with more: under load (closed loop, so latency grows with the connections).`, '',
+      '| round | target | connections | round trips/s | p50 (ms) | p99 (ms) | server CPU per round trip (µs) | valid |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |')
     for (let round = 0; round < config.rounds; round++) {
-      for (const n of mrtrNames) {
-        const e = get(round, n, 'mrtr')
-        if (e === null) { lines.push(`| ${round + 1} | ${n} | - | - | - | - | failed |`); continue }
-        lines.push(`| ${round + 1} | ${n} | ${fixed(e.load.roundTripsPerSec, 0)} | ${fixed(e.load.roundTrip?.p50, 3)} | ${fixed(e.load.roundTrip?.p99, 3)} | ${fixed(e.cpuUsPerRequest === null ? null : e.cpuUsPerRequest * 2, 1)} | ${e.valid ? 'yes' : `NO: ${e.problems.join('; ')}`} |`)
+      for (const connections of config.mrtrConnections) {
+        for (const n of mrtrNames) {
+          const e = mrtrOf(round, n, connections)
+          if (e === null) { lines.push(`| ${round + 1} | ${n} | ${connections} | - | - | - | - | failed |`); continue }
+          lines.push(`| ${round + 1} | ${n} | ${connections} | ${fixed(e.load.roundTripsPerSec, 0)} | ${fixed(e.load.roundTrip?.p50, 3)} | ${fixed(e.load.roundTrip?.p99, 3)} | ${fixed(e.cpuUsPerRequest === null ? null : e.cpuUsPerRequest * 2, 1)} | ${e.valid ? 'yes' : `NO: ${e.problems.join('; ')}`} |`)
+        }
       }
     }
-    for (const n of mrtrNames) {
-      const runs = Array.from({ length: config.rounds }, (_, r) => get(r, n, 'mrtr')).filter(ok)
-      if (runs.length === 0) continue
-      lines.push(`| median | ${n} | ${fixed(median(runs.map((e) => e.load.roundTripsPerSec)), 0)} | ${fixed(median(runs.map((e) => e.load.roundTrip.p50)), 3)} | ${fixed(median(runs.map((e) => e.load.roundTrip.p99)), 3)} | ${fixed(median(runs.map((e) => e.cpuUsPerRequest * 2)), 1)} | |`)
+    for (const connections of config.mrtrConnections) {
+      for (const n of mrtrNames) {
+        const runs = Array.from({ length: config.rounds }, (_, r) => mrtrOf(r, n, connections)).filter(ok)
+        if (runs.length === 0) continue
+        lines.push(`| median | ${n} | ${connections} | ${fixed(median(runs.map((e) => e.load.roundTripsPerSec)), 0)} | ${fixed(median(runs.map((e) => e.load.roundTrip.p50)), 3)} | ${fixed(median(runs.map((e) => e.load.roundTrip.p99)), 3)} | ${fixed(median(runs.map((e) => e.cpuUsPerRequest * 2)), 1)} | |`)
+      }
     }
     lines.push('')
   }
@@ -423,5 +437,5 @@ writeFileSync(path.join(dir, `modern-${stamp}.md`), markdown)
 writeFileSync(path.join(dir, `modern-${stamp}.json`), `${JSON.stringify({ environment: { ...env, loadavgEnd: endLoad, pinned: config.pin }, config, targets: Object.fromEntries(TARGETS.map((t) => [t.name, t.about])), rounds, listens }, null, 2)}\n`)
 process.stderr.write(`bench/modern: wrote bench/results/modern-${stamp}.md and .json\n`)
 
-const invalid = rounds.some((r) => r.failed !== undefined || (r.calls && !r.calls.valid) || (r.mrtr && !r.mrtr.valid)) || listens.some((l) => !l.valid)
+const invalid = rounds.some((r) => r.failed !== undefined || (r.calls && !r.calls.valid) || r.mrtr?.some((e) => !e.valid)) || listens.some((l) => !l.valid)
 if (invalid) process.exitCode = 1
