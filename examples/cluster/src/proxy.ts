@@ -1,14 +1,41 @@
 import { Agent, createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream'
+
+export interface RoundRobinOptions {
+  /**
+   * A readiness route of the nodes (`'/ready'`, mcp-metrics'): each node is asked every
+   * `intervalMs`, and gets requests only while it answers 200 there, as a load balancer that
+   * follows health checks does. Without it, every node gets requests.
+   */
+  readyPath?: string
+  /** How often each node's readiness is asked (default 1000 ms). */
+  intervalMs?: number
+}
 
 /**
  * The smallest load balancer that matters here: every request goes to the next node in turn, no
  * session affinity at all, and answers (SSE streams included) are passed through as they come.
+ * With `readyPath`, nodes that are not ready (shutting down, restarting, unreachable) are
+ * skipped; a node that refuses a connection is skipped until it answers 200 again.
  */
-export function createRoundRobinProxy (targets: readonly URL[]): Server {
+export function createRoundRobinProxy (targets: readonly URL[], { readyPath, intervalMs = 1000 }: RoundRobinOptions = {}): Server {
   const agent = new Agent({ keepAlive: true })
+  const down = new Set<string>()
   let next = 0
-  return createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const target = targets[next++ % targets.length]!
+  const pick = (): URL | undefined => {
+    for (let tried = 0; tried < targets.length; tried++) {
+      const target = targets[next++ % targets.length]!
+      if (!down.has(target.host)) return target
+    }
+    return undefined
+  }
+  const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
+    const target = pick()
+    if (target === undefined) {
+      outgoing.writeHead(503).end()
+      incoming.resume()
+      return
+    }
     const upstream = forward({
       agent,
       host: target.hostname,
@@ -18,9 +45,11 @@ export function createRoundRobinProxy (targets: readonly URL[]): Server {
       headers: incoming.headers
     }, (answer) => {
       outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(outgoing)
+      // An answer cut short (the node died mid-stream) cuts the client's connection too.
+      pipeline(answer, outgoing, (error) => { if (error != null) outgoing.destroy() })
     })
-    upstream.on('error', () => {
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (readyPath !== undefined && error.code === 'ECONNREFUSED') down.add(target.host)
       if (!outgoing.headersSent) outgoing.writeHead(502).end()
       else outgoing.destroy()
     })
@@ -28,4 +57,22 @@ export function createRoundRobinProxy (targets: readonly URL[]): Server {
     outgoing.on('close', () => upstream.destroy())
     incoming.pipe(upstream)
   })
+  if (readyPath !== undefined) {
+    const check = (target: URL): void => {
+      const asking = forward({ agent, host: target.hostname, port: target.port, path: readyPath, timeout: intervalMs }, (answer) => {
+        answer.resume()
+        if (answer.statusCode === 200) down.delete(target.host)
+        else down.add(target.host)
+      })
+      asking.on('timeout', () => asking.destroy(new Error('no answer')))
+      asking.on('error', () => down.add(target.host))
+      asking.end()
+    }
+    const timer = setInterval(() => { for (const target of targets) check(target) }, intervalMs).unref()
+    server.on('close', () => {
+      clearInterval(timer)
+      agent.destroy()
+    })
+  }
+  return server
 }

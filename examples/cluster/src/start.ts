@@ -47,7 +47,9 @@ for (let i = 1; i <= count; i++) {
 }
 for (const node of nodes) node.once('exit', (code) => { if (code !== 0 && code !== null) { stop(); process.exit(1) } })
 await Promise.all(targets.map((target) => listening(Number(target.port))))
-const proxy = createRoundRobinProxy(targets)
+// The notes server has mcp-metrics' /ready: the proxy follows it, so a node that shuts down
+// (SIGTERM: not ready first, then drains) gets no new request (see the README: rolling restarts).
+const proxy = createRoundRobinProxy(targets, values.app === 'main' ? { readyPath: '/ready' } : {})
 proxy.listen(port, host)
 await once(proxy, 'listening')
 process.stderr.write(`cluster: ${count} nodes (${targets.map((target) => target.port).join(', ')}) sharing ${redis}, round-robin proxy on http://${host}:${port}/mcp\n`)

@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace'
 import { buildConformanceApp } from './app.ts'
 
 const port = Number(process.env.PORT ?? 3001)
@@ -17,6 +18,10 @@ const app = await buildConformanceApp({
 await app.listen({ port, host })
 app.log.warn(`conformance fixture server listening on http://${host}:${port}/mcp`)
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { app.close().then(() => process.exit(0), () => process.exit(1)) })
-}
+// SIGINT, SIGTERM: close (SSE streams end with a retry hint, calls in flight drain), then exit; a
+// second signal, or closing past `delay`, exits at once. This server has no /ready (no
+// mcp-metrics), so no grace delay: see examples/main/src/server.ts for a node behind a balancer.
+closeWithGrace({ delay: 15_000, logger: app.log }, async ({ err }) => {
+  if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
+  await app.close()
+})

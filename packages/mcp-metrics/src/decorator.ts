@@ -40,6 +40,17 @@ export class McpMetrics {
   }
 
   /**
+   * Takes the instance out of rotation before it closes: from now on the readiness route answers
+   * 503 (check `closing`) while everything else is served as before. `app.close()` refuses new
+   * requests at once (Fastify's 503), so a load balancer must stop sending them first: call this,
+   * wait until it has noticed (its health-check interval times the failures it needs), then
+   * close. See "Shutting down" in the README.
+   */
+  notReady (): void {
+    this.#readiness.close()
+  }
+
+  /**
    * The OpenTelemetry context of the MCP request a handler serves (pass `ctx`, the handler's
    * second argument), holding the request's span: `context.with(app.mcpMetrics.traceContext(ctx), fn)`
    * makes the spans `fn` starts its children. The active context when there is no such span.

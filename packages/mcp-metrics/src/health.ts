@@ -60,7 +60,7 @@ export class Readiness {
     })
   }
 
-  /** From the start of `app.close()` on, the instance is not ready. */
+  /** From now on (`app.mcpMetrics.notReady()`, or the start of `app.close()`), the instance is not ready. */
   close (): void {
     this.#closing = true
   }
