@@ -9,7 +9,7 @@
 //           stream, and how long a broadcast (a tool registered) takes to reach every client
 //
 //   node bench/modern.mjs [--rounds <n>] [--duration <s>] [--warmup <s>] [--connections <n>]
-//                         [--only raw-fastify,mcp-fastify,mcp-fastify-sessions,sdk-v2]
+//                         [--only raw-fastify,mcp-fastify,mcp-fastify-sessions,sdk-v2,mcp-fastify-2025]
 //                         [--phases calls,mrtr,listen] [--mrtr-connections <list>]
 //                         [--streams <n>] [--batch <n>]
 //                         [--no-pin] [--cpu-prof <dir>]
@@ -36,13 +36,15 @@ const TEXT = 'hello'
 const META = { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': {} }
 // An MRTR request asks the user: the client must declare elicitation.
 const META_ELICIT = { 'io.modelcontextprotocol/protocolVersion': VERSION, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }
+const LEGACY_VERSION = '2025-11-25'
 const MRTR = { tool: 'test_input_required_result_elicitation', key: 'user_name', answer: { action: 'accept', content: { name: 'Ada' } }, expect: 'Hello, Ada!' }
 
 const TARGETS = [
   { name: 'raw-fastify', file: 'bench/servers/raw-fastify-modern.mjs', args: [], mrtr: false, about: 'plain Fastify route, the same JSON answer, no MCP machinery; listen: a hijacked SSE response per stream' },
   { name: 'mcp-fastify', file: 'bench/servers/modern.mjs', args: ['stateless'], mrtr: true, ours: true, about: 'ours: mcp-transport alone (stateless), the conformance fixture\'s tools' },
   { name: 'mcp-fastify-sessions', file: 'bench/servers/modern.mjs', args: ['sessions'], mrtr: true, ours: true, about: 'ours with mcp-session registered too (memory store), as a dual-era deployment has it' },
-  { name: 'sdk-v2', file: 'bench/servers/sdk-v2.mjs', args: [], mrtr: true, about: 'official SDK v2: createMcpHandler + toNodeHandler on node:http, per-request factory, zod schemas' }
+  { name: 'sdk-v2', file: 'bench/servers/sdk-v2.mjs', args: [], mrtr: true, about: 'official SDK v2: createMcpHandler + toNodeHandler on node:http, per-request factory, zod schemas' },
+  { name: 'mcp-fastify-2025', file: 'bench/servers/modern.mjs', args: ['sessions'], mrtr: false, ours: true, legacy: true, about: 'ours, the server of mcp-fastify-sessions, called at 2025-11-25 in a session (what bench/run.mjs measures): the other era, for comparison' }
 ]
 const PHASES = ['calls', 'mrtr', 'listen']
 
@@ -122,7 +124,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 /** A server in its own process (core 1), with an IPC channel for its memory figures. */
 function startServer (target, port) {
   const nodeArgs = ['--expose-gc']
-  if (config.cpuProf !== null && target.ours) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', config.cpuProf, '--cpu-prof-name', `${target.name}-${Date.now()}.cpuprofile`)
+  if (config.cpuProf !== null) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', config.cpuProf, '--cpu-prof-name', `${target.name}-${Date.now()}.cpuprofile`)
   const child = track(fork(path.join(root, target.file), target.args, {
     cwd: root,
     env: { ...process.env, PORT: String(port) },
@@ -180,6 +182,23 @@ async function call (url, id, params) {
   return body.result
 }
 
+/** 2025-11-25 in a session, as bench/run.mjs does it: the handshake; returns the headers of the calls. */
+async function handshake (url) {
+  const post = (headers, message) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers }, body: JSON.stringify(message) })
+  const init = await post({}, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'mcp-fastify-bench', version: '1.0.0' } } })
+  const sessionId = init.headers.get('mcp-session-id')
+  await init.text()
+  if (init.status !== 200 || sessionId === null) throw new Error(`initialize: HTTP ${init.status}, session ${sessionId}`)
+  const headers = { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': LEGACY_VERSION, 'mcp-session-id': sessionId }
+  const initialized = await post(headers, { jsonrpc: '2.0', method: 'notifications/initialized' })
+  await initialized.text()
+  if (initialized.status !== 202) throw new Error(`notifications/initialized: HTTP ${initialized.status}`)
+  const answer = await post(headers, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: TEXT } } })
+  const text = await answer.text()
+  if (answer.status !== 200 || !text.includes(`"text":"${TEXT}"`)) throw new Error(`tools/call echo at ${LEGACY_VERSION}: HTTP ${answer.status}: ${text.slice(0, 300)}`)
+  return headers
+}
+
 async function check (target, url) {
   const echoed = await call(url, 1, { name: 'echo', arguments: { text: TEXT }, _meta: META })
   if (echoed.resultType !== 'complete' || echoed.content?.[0]?.text !== TEXT) throw new Error(`echo: not a complete result echoing "${TEXT}": ${JSON.stringify(echoed)}`)
@@ -223,11 +242,14 @@ async function roundOf (target, round) {
   const result = { round, target: target.name, calls: null, mrtr: null }
   try {
     await waitForPort(port, server)
-    await check(target, url)
+    const legacyHeaders = target.legacy ? await handshake(url) : null
+    if (!target.legacy) await check(target, url)
     const common = { url, text: TEXT, connections: config.connections, duration: config.duration, warmup: config.warmup, pipelining: 1 }
     if (config.phases.includes('calls')) {
       process.stderr.write(`bench/modern: round ${round + 1}: ${target.name}: calls, ${config.warmup} s + ${config.duration} s, ${config.connections} connections\n`)
-      result.calls = await measured(server, { ...common, headers: headers('echo'), meta: META, expect: '"resultType":"complete"' })
+      result.calls = await measured(server, target.legacy
+        ? { ...common, headers: legacyHeaders }
+        : { ...common, headers: headers('echo'), meta: META, expect: '"resultType":"complete"' })
     }
     if (config.phases.includes('mrtr') && target.mrtr) {
       result.mrtr = []
@@ -424,7 +446,8 @@ if (config.phases.includes('calls') || config.phases.includes('mrtr')) {
 }
 const listens = []
 if (config.phases.includes('listen')) {
-  for (const target of config.targets) listens.push(await listenOf(target))
+  // Listen streams are 2026-07-28 only.
+  for (const target of config.targets.filter((t) => !t.legacy)) listens.push(await listenOf(target))
 }
 const endLoad = os.loadavg().map((value) => value.toFixed(2)).join(' ')
 
