@@ -10,7 +10,7 @@ test('DELETE with Content-Type: application/json and an empty body ends the sess
   const { headers } = await initialize(app)
   const deleted = await app.inject({ method: 'DELETE', url: '/mcp', headers: { ...headers, 'content-type': 'application/json' }, payload: '' })
   assert.equal(deleted.statusCode, 204)
-  assertRpcError(await post(app, rpc(1, 'ping'), headers), { status: 404, code: -32001, message: 'Session not found' })
+  assertRpcError(await post(app, rpc(1, 'ping'), headers), { status: 404, code: -32001, message: 'Session not found', id: 1 })
   // A POST with an empty JSON body is still a parse error.
   const empty = await app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json', accept: 'application/json' }, payload: '' })
   assertRpcError(empty, { status: 400, code: -32700, message: 'Parse error: the body is empty' })

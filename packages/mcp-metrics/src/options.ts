@@ -1,3 +1,4 @@
+import { explainSettings } from '@mcp-fastify/mcp-protocol'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { onRequestHookHandler } from 'fastify'
@@ -78,8 +79,7 @@ export function resolveSettings ({ loadShedding, ...options }: SettingsInput): M
   const input = { ...structuredClone(options), loadShedding: loadShedding === true ? {} : loadShedding }
   const settings = Value.Default(McpMetricsSettingsSchema, input) as McpMetricsSettings
   if (!Value.Check(McpMetricsSettingsSchema, settings)) {
-    const error = Value.Errors(McpMetricsSettingsSchema, settings).First()
-    throw new FST_MCP_METRICS_INVALID_OPTIONS(`${error?.path ?? '/'}: ${error?.message ?? 'invalid'}`)
+    throw new FST_MCP_METRICS_INVALID_OPTIONS(explainSettings(McpMetricsSettingsSchema, settings))
   }
   for (const name of ['operationBuckets', 'sessionBuckets', 'sizeBuckets'] as const) {
     const buckets = settings[name]

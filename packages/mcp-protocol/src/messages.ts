@@ -42,6 +42,11 @@ export function readMessage (value: unknown): InboundMessage {
     : { kind: 'invalid', id: readableId(frame.id), reason: `Invalid message: ${validator.explain(frame)}` }
 }
 
+/** The id of a message that has a valid one (a string or an integer), whatever else is wrong with it. */
+export function requestIdOf (message: unknown): RequestId | undefined {
+  return typeof message === 'object' && message !== null && !Array.isArray(message) ? readableId((message as { id?: unknown }).id) : undefined
+}
+
 function readableId (id: unknown): RequestId | undefined {
   return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id)) ? id : undefined
 }

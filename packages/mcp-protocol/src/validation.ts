@@ -1,6 +1,7 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors'
+import { Value } from '@sinclair/typebox/value'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { registerStandardFormats } from './formats.ts'
 
@@ -59,4 +60,29 @@ export function compile (schema: object): Validator {
       return error === undefined ? 'invalid' : `${error.instancePath || '/'}: ${error.message ?? 'invalid'}`
     }
   }
+}
+
+/** The allowed values of a union of literals (`'auto' | 'json'`), or `undefined` for any other schema. */
+function literalsOf (schema: TSchema): unknown[] | undefined {
+  const variants = (schema as { anyOf?: TSchema[] }).anyOf
+  if (variants === undefined || !variants.every((variant) => 'const' in variant)) return undefined
+  return variants.map((variant) => (variant as unknown as { const: unknown }).const)
+}
+
+/**
+ * Every problem of `value` against `schema`, for option errors at register time: one line per
+ * failing path, naming the allowed values of a union of literals (`/responseMode: expected one
+ * of 'auto', 'json', 'sse' (got 'xml')`).
+ */
+export function explainSettings (schema: TSchema, value: unknown): string {
+  const problems = new Map<string, string>()
+  for (const error of Value.Errors(schema, value)) {
+    const path = error.path === '' ? '/' : error.path
+    if (problems.has(path)) continue
+    const allowed = literalsOf(error.schema)
+    problems.set(path, allowed === undefined
+      ? `${path}: ${error.message} (got ${JSON.stringify(error.value) ?? 'undefined'})`
+      : `${path}: expected one of ${allowed.map((option) => JSON.stringify(option)).join(', ')} (got ${JSON.stringify(error.value) ?? 'undefined'})`)
+  }
+  return [...problems.values()].join('; ')
 }

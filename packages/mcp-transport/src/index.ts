@@ -1,11 +1,11 @@
-import { ErrorCode, McpError, McpServer } from '@mcp-fastify/mcp-protocol'
+import { ErrorCode, McpError, McpServer, requestIdOf } from '@mcp-fastify/mcp-protocol'
 import type { McpSessions } from '@mcp-fastify/mcp-session'
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { refusedChannel, type RefusedEvent } from './channels.ts'
 import { createDeleteHandler } from './delete.ts'
 import { Answering, SessionLoad, useSessions, type Endpoint } from './endpoint.ts'
-import { FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError } from './errors.ts'
+import { FST_MCP_TRANSPORT_METHOD_NOT_ALLOWED, FST_MCP_TRANSPORT_SESSIONS_SHARED, toJsonRpcError, type McpHttpError } from './errors.ts'
 import { createGetHandler } from './get.ts'
 import { exposeMcpHeaders } from './headers.ts'
 import { LegacySse } from './legacy-sse.ts'
@@ -143,7 +143,9 @@ function headNotAllowed (allow: string) {
   }
 }
 
-function answerError (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+function answerError (this: FastifyInstance, error: McpHttpError, request: FastifyRequest, reply: FastifyReply): void {
+  // Whatever went wrong, the answer names the request when its body could be read.
+  error.requestId ??= requestIdOf(request.body)
   const { status, body } = toJsonRpcError(error)
   if (refusedChannel.hasSubscribers) {
     refusedChannel.publish({ statusCode: status, code: error.code ?? 'ERROR', httpMethod: request.method } satisfies RefusedEvent)

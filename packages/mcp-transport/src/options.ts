@@ -1,4 +1,4 @@
-import type { McpServer, McpServerOptions } from '@mcp-fastify/mcp-protocol'
+import { explainSettings, type McpServer, type McpServerOptions } from '@mcp-fastify/mcp-protocol'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { FST_MCP_TRANSPORT_INVALID_OPTIONS } from './errors.ts'
@@ -88,8 +88,7 @@ export function resolveSettings ({ legacySse, ...options }: SettingsInput): McpT
   const input = { ...structuredClone(options), legacySse: legacySse === true ? {} : legacySse }
   const settings = Value.Default(McpTransportSettingsSchema, input) as McpTransportSettings
   if (!Value.Check(McpTransportSettingsSchema, settings)) {
-    const error = Value.Errors(McpTransportSettingsSchema, settings).First()
-    throw new FST_MCP_TRANSPORT_INVALID_OPTIONS(`${error?.path ?? '/'}: ${error?.message ?? 'invalid'}`)
+    throw new FST_MCP_TRANSPORT_INVALID_OPTIONS(explainSettings(McpTransportSettingsSchema, settings))
   }
   return settings
 }

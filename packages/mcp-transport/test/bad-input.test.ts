@@ -84,7 +84,7 @@ test('unsupported MCP-Protocol-Version: 400 on POST, GET and DELETE', async (t) 
   const { app, headers } = await setup(t)
   const bad = { ...headers, 'mcp-protocol-version': '1999-01-01' }
   const message = /^Bad Request: unsupported MCP-Protocol-Version "1999-01-01" \(supported: 2025-11-25, /
-  assertRpcError(await post(app, rpc(1, 'ping'), bad), { status: 400, code: TRANSPORT_ERROR, message })
+  assertRpcError(await post(app, rpc(1, 'ping'), bad), { status: 400, code: TRANSPORT_ERROR, message, id: 1 })
   assertRpcError(await app.inject({ method: 'GET', url: '/mcp', headers: { ...bad, accept: 'text/event-stream' } }),
     { status: 400, code: TRANSPORT_ERROR, message })
   assertRpcError(await app.inject({ method: 'DELETE', url: '/mcp', headers: bad }), { status: 400, code: TRANSPORT_ERROR, message })
@@ -119,8 +119,8 @@ test('invalid JSON-RPC frames: 400 with -32600, echoing the id when it is readab
 test('a request without Mcp-Session-Id: 400; a notification too', async (t) => {
   const { app, headers } = await setup(t)
   const message = 'Bad Request: the Mcp-Session-Id header is required'
-  assertRpcError(await post(app, rpc(1, 'ping')), { status: 400, code: TRANSPORT_ERROR, message })
-  assertRpcError(await post(app, rpc(1, 'ping'), { 'mcp-session-id': '' }), { status: 400, code: TRANSPORT_ERROR, message })
+  assertRpcError(await post(app, rpc(1, 'ping')), { status: 400, code: TRANSPORT_ERROR, message, id: 1 })
+  assertRpcError(await post(app, rpc(1, 'ping'), { 'mcp-session-id': '' }), { status: 400, code: TRANSPORT_ERROR, message, id: 1 })
   assertRpcError(await post(app, { jsonrpc: '2.0', method: 'notifications/initialized' }), { status: 400, code: TRANSPORT_ERROR, message })
   await assertServes(app, headers)
 })
@@ -210,4 +210,23 @@ test('initialize with invalid params: HTTP 200 with -32602, and no session is cr
   const good = await post(app, initializeBody())
   assert.equal(good.statusCode, 200)
   assert.equal(typeof good.headers['mcp-session-id'], 'string')
+})
+
+test('every error answer names the request when its body could be read, and only then', async (t) => {
+  const { app, headers } = await setup(t, { sessions: { maxStreamsPerSession: 100 } })
+  const readable: Array<[string, Record<string, string>, number]> = [
+    ['Accept takes neither JSON nor SSE', { ...headers, accept: 'text/html' }, 406],
+    ['an unsupported MCP-Protocol-Version', { ...headers, 'mcp-protocol-version': '1999-01-01' }, 400],
+    ['no Mcp-Session-Id', { 'mcp-protocol-version': '2025-11-25' }, 400],
+    ['an unknown session', { ...headers, 'mcp-session-id': 'nope' }, 404]
+  ]
+  for (const [what, sent, status] of readable) {
+    const response = await post(app, rpc('named-42', 'ping'), sent)
+    assert.equal(JSON.parse(response.body).id, 'named-42', what)
+    assertRpcError(response, { status, code: status === 404 ? -32001 : -32000, message: /./, id: 'named-42' })
+  }
+  // Unreadable: not JSON, or no usable id.
+  const garbage = await app.inject({ method: 'POST', url: '/mcp', headers: { ...headers, 'content-type': 'application/json' }, payload: '{"id": 7,' })
+  assertRpcError(garbage, { status: 400, code: -32700, message: /Parse error/, id: null })
+  assertRpcError(await post(app, { jsonrpc: '2.0', id: { no: 1 }, method: 'ping' }, headers), { status: 400, code: -32600, message: /Invalid request/, id: null })
 })

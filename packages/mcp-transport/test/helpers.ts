@@ -124,8 +124,8 @@ export interface ExpectedError {
   status: number
   code: number
   message: string | RegExp
-  /** The id the error must echo; `undefined`: the body must have no `id`. */
-  id?: number | string
+  /** The id the error must echo; `null`: the body must have no `id`; `undefined`: not checked. */
+  id?: number | string | null
 }
 
 /** Asserts an HTTP error whose body is a JSON-RPC error response. */
@@ -137,8 +137,8 @@ export function assertRpcError (response: ResponseLike, expected: ExpectedError)
   assert.equal(body.error?.code, expected.code, `code of ${response.body}`)
   if (typeof expected.message === 'string') assert.equal(body.error.message, expected.message)
   else assert.match(body.error.message, expected.message)
-  if (expected.id === undefined) assert.equal('id' in body, false, `no id expected in ${response.body}`)
-  else assert.equal(body.id, expected.id)
+  if (expected.id === null) assert.equal('id' in body, false, `no id expected in ${response.body}`)
+  else if (expected.id !== undefined) assert.equal(body.id, expected.id)
   assert.equal('result' in body, false)
 }
 

@@ -37,6 +37,18 @@ for (const [what, options, path] of invalid) {
   })
 }
 
+test('an option error lists every problem, with the allowed values of a choice', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  app.register(mcpTransport, { responseMode: 'xml', bodyLimit: 0, strictAccept: 'yes' } as unknown as McpTransportOptions)
+  await assert.rejects(async () => await app.ready(), (error: Error) => {
+    assert.match(error.message, /\/responseMode: expected one of "auto", "json", "sse" \(got "xml"\)/)
+    assert.match(error.message, /\/bodyLimit: Expected integer to be greater or equal to 1 \(got 0\)/)
+    assert.match(error.message, /\/strictAccept: Expected boolean \(got "yes"\)/)
+    return true
+  })
+})
+
 test('path: the endpoint is served there and only there', async (t) => {
   const app = await buildApp(t, { transport: { path: '/rpc' } })
   const response = await post(app, initializeBody(), {}, '/rpc')
