@@ -29,6 +29,7 @@ export class Instruments {
   readonly streamsOpened: Counter<string>
   readonly streamResumptions: Counter<string>
   readonly dropped: Counter<string>
+  readonly failures: Counter<string>
   readonly replayedEvents: Counter<string>
   readonly httpRefused: Counter<string>
   readonly authFailures: Counter<string>
@@ -148,6 +149,12 @@ export class Instruments {
       name: 'mcp_server_dropped_values_total',
       help: 'Malformed values from other processes dropped (bus messages, records and events read back from Redis), by source and kind',
       labelNames: ['source', 'what'],
+      registers
+    }))
+    this.failures = add(() => new Counter({
+      name: 'mcp_server_internal_failures_total',
+      help: 'Failures where no client waited for the answer (a notification not published, a message not forwarded), by component and action; each is also logged',
+      labelNames: ['component', 'action'],
       registers
     }))
     if (settings.defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {

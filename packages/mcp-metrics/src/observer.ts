@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { performance } from 'node:perf_hooks'
-import { requestChannel, type McpRequestEvent } from '@mcp-fastify/mcp-protocol'
+import { requestChannel, type FailureEvent, type McpRequestEvent } from '@mcp-fastify/mcp-protocol'
 import type { DroppedEvent, SessionCloseEvent, SessionOpenEvent, StreamResumeEvent } from '@mcp-fastify/mcp-session'
 import type { RefusedEvent, SseEvent } from '@mcp-fastify/mcp-transport'
 import type { Span } from '@opentelemetry/api'
@@ -51,7 +51,8 @@ export class Observer {
       ['mcp-fastify:http:refused', this.#guard(this.#refused)],
       ['mcp-fastify:auth:refused', this.#guard(this.#authRefused)],
       ['mcp-fastify:rate-limited', this.#guard(this.#rateLimited)],
-      ['mcp-fastify:session:dropped', this.#guard(this.#dropped)]
+      ['mcp-fastify:session:dropped', this.#guard(this.#dropped)],
+      ['mcp-fastify:failure', this.#guard(this.#failure)]
     ]
   }
 
@@ -175,6 +176,10 @@ export class Observer {
 
   readonly #dropped = (event: DroppedEvent): void => {
     this.#m.dropped.inc({ source: event.source, what: event.what })
+  }
+
+  readonly #failure = (event: FailureEvent): void => {
+    this.#m.failures.inc({ component: event.component, action: event.action })
   }
 
   #guard<E> (listener: (event: E) => void): (message: unknown) => void {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { channel } from 'node:diagnostics_channel'
 import { test } from 'node:test'
 import Fastify from 'fastify'
+import { reportFailure } from '@mcp-fastify/mcp-protocol'
 import { Registry } from 'prom-client'
 import mcpMetrics from '../src/index.ts'
 import { buildApp, callTool, declareTools, initialize, post, rpc, scrape } from './helpers.ts'
@@ -288,4 +289,12 @@ test('malformed values from other processes are counted by source and kind (a ga
   await app.mcpSessions.bus.publish('mcp:nodes', JSON.stringify({ type: 'ended', node: 'other', sessionId: 7 }))
   const metrics = await scrape(app)
   assert.equal(metrics.value('mcp_server_dropped_values_total', { source: 'bus', what: 'node message' }), 2)
+})
+
+test('failures where no client waits are counted by component and action', async (t) => {
+  const app = await buildApp(t, { declare: declareTools })
+  reportFailure('session', 'publish a notification to the other nodes', new Error('bus down'))
+  reportFailure('session', 'publish a notification to the other nodes', new Error('bus down'))
+  const metrics = await scrape(app)
+  assert.equal(metrics.value('mcp_server_internal_failures_total', { component: 'session', action: 'publish a notification to the other nodes' }), 2)
 })

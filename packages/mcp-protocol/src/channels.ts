@@ -1,4 +1,4 @@
-import { tracingChannel } from 'node:diagnostics_channel'
+import { channel, tracingChannel } from 'node:diagnostics_channel'
 import type { ClientSession } from './session.ts'
 
 /**
@@ -24,3 +24,22 @@ export interface McpRequestEvent {
 }
 
 export const requestChannel = tracingChannel<unknown, McpRequestEvent>('mcp-fastify:request')
+
+/**
+ * Something that went wrong inside the plugins where no client is waiting for the answer (a
+ * notification that could not be published, a cancellation notice that could not be sent):
+ * nothing is silently swallowed. mcp-transport logs these, mcp-metrics counts them.
+ */
+export interface FailureEvent {
+  component: 'protocol' | 'transport' | 'session'
+  /** What was being done, e.g. `forward a client message`. */
+  action: string
+  error: unknown
+}
+
+export const failureChannel = channel('mcp-fastify:failure')
+
+/** Publishes a failure for the logs and metrics; returns nothing to await. */
+export function reportFailure (component: FailureEvent['component'], action: string, error: unknown): void {
+  if (failureChannel.hasSubscribers) failureChannel.publish({ component, action, error } satisfies FailureEvent)
+}

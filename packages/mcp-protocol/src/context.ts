@@ -1,3 +1,4 @@
+import { reportFailure } from './channels.ts'
 import type { ClientRequests } from './client-requests.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_CLIENT_CAPABILITY, FST_MCP_PROTOCOL_NO_CHANNEL, FST_MCP_PROTOCOL_NO_INPUT, McpError } from './errors.ts'
 import type { InputRound } from './input-round.ts'
@@ -217,10 +218,11 @@ export class McpContext {
     const { clientRequests, requestTimeoutMs } = this.#deps
     const abandon = (requestId: string, reason: Error): void => {
       const cancelled = { jsonrpc: '2.0' as const, method: 'notifications/cancelled', params: { requestId, reason: reason.message } }
-      Promise.resolve().then(() => channel.send(cancelled)).catch(() => {})
+      Promise.resolve().then(() => channel.send(cancelled)).catch((error: unknown) => reportFailure('protocol', `tell the client to stop ${method}`, error))
     }
     const { id, result } = clientRequests.open(this.session.id, method, validator, options?.timeout ?? requestTimeoutMs, abandon)
-    // It may be settled (timeout, cancellation, closed session) before it is awaited below.
+    // It may be settled (timeout, cancellation, closed session) before it is awaited below, where
+    // its rejection is handled: this only keeps it from counting as unhandled meanwhile.
     result.catch(() => {})
     const signal = this.signal
     const onAbort = (): void => clientRequests.cancel(id, this.#cancelled ?? new Error('Request cancelled'))

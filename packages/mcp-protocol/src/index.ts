@@ -20,4 +20,4 @@ export {
   isEnvelopeVersion, isHandshakeVersion, isSupportedVersion, negotiateVersion, versionFeatures,
   type EnvelopeVersion, type HandshakeVersion, type ProtocolVersion, type VersionFeatures
 } from './versions.ts'
-export { requestChannel, type McpRequestEvent } from './channels.ts'
+export { failureChannel, reportFailure, requestChannel, type FailureEvent, type McpRequestEvent } from './channels.ts'

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_HTTP_PROTOCOL_VERSION, PROTOCOL_VERSIONS, statelessSession,
+  DEFAULT_HTTP_PROTOCOL_VERSION, PROTOCOL_VERSIONS, reportFailure, statelessSession,
   type ClientSession, type McpServer, type ProtocolVersion
 } from '@mcp-fastify/mcp-protocol'
 // Types only: mcp-session is an optional peer, and a stateless install has none.
@@ -23,9 +23,9 @@ export class Answering {
   track<A extends unknown[], R> (handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return (...args) => {
       const running = handler(...args)
-      const settled = running.then(() => {}, () => {})
+      // The handler's own outcome is Fastify's to handle; this only tracks that it is done.
+      const settled = running.then(() => { this.#running.delete(settled) }, () => { this.#running.delete(settled) })
       this.#running.add(settled)
-      settled.finally(() => this.#running.delete(settled)).catch(() => {})
       return running
     }
   }
@@ -95,7 +95,7 @@ export function useSessions (endpoint: Endpoint, sessions: McpSessions): void {
       if (session === undefined) return
       if ('method' in message && !('id' in message)) server.handleNotification(message, session)
       else if (!('method' in message)) server.handleResponse(message, session)
-    }).catch(() => {})
+    }).catch((error: unknown) => reportFailure('transport', 'take a client message forwarded by another node', error))
   })
   server.onNotification((notification, uri) => sessions.broadcast(notification, uri))
   sessions.onRemoteNotification((notification, uri) => server.notifySubscribers(notification, uri))

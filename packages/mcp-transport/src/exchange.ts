@@ -1,5 +1,5 @@
 import {
-  versionFeatures, type JSONRPCMessage, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse,
+  reportFailure, versionFeatures, type JSONRPCMessage, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse,
   type ProtocolVersion, type RequestChannel, type RequestId
 } from '@mcp-fastify/mcp-protocol'
 import type { Session, Stream } from '@mcp-fastify/mcp-session'
@@ -68,7 +68,7 @@ export class PostExchange implements RequestChannel {
     // `json` promises a JSON answer: there is no stream to close.
     if (this.#done || mode === 'json' || session === undefined || !accepts.sse || !versionFeatures(protocolVersion).primingEvents) return
     if (this.#sse === undefined) this.#startStream()
-    this.#stream?.disconnect(retryMs ?? this.#options.retryMs).catch(() => {})
+    this.#stream?.disconnect(retryMs ?? this.#options.retryMs).catch((error: unknown) => reportFailure('transport', 'close a stream\'s connection for polling', error))
   }
 
   /**
@@ -110,6 +110,6 @@ export class PostExchange implements RequestChannel {
     const stream = session.openStream(requestId)
     this.#stream = stream
     if (versionFeatures(protocolVersion).primingEvents) sse.prime(stream.lastEventId, retryMs)
-    stream.attach(sse).catch(() => {})
+    stream.attach(sse).catch((error: unknown) => reportFailure('transport', 'attach an SSE connection to its stream', error))
   }
 }

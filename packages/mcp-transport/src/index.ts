@@ -1,6 +1,6 @@
-import { ErrorCode, McpError, McpServer, requestIdOf } from '@mcp-fastify/mcp-protocol'
+import { ErrorCode, failureChannel, McpError, McpServer, requestIdOf, type FailureEvent } from '@mcp-fastify/mcp-protocol'
 import type { McpSessions } from '@mcp-fastify/mcp-session'
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { refusedChannel, type RefusedEvent } from './channels.ts'
 import { createDeleteHandler } from './delete.ts'
@@ -97,7 +97,12 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     }
     connections.endAll()
   })
+  // What failed where no client waits for it (here, in the engine, in mcp-session): logged, at
+  // most a line a second per action (an outage repeats the same failure on every message).
+  const logFailure = failureLogger(app.log)
+  failureChannel.subscribe(logFailure)
   app.addHook('onClose', async () => {
+    failureChannel.unsubscribe(logFailure)
     unlisten()
     server.close()
     connections.close()
@@ -128,6 +133,22 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
       scope.post(messagesPath, routeOptions, answering.track(legacy.message))
     }
   })
+}
+
+function failureLogger (log: FastifyBaseLogger): (message: unknown) => void {
+  const lastLine = new Map<string, { at: number, suppressed: number }>()
+  return (message) => {
+    const { component, action, error } = message as FailureEvent
+    const key = `${component} ${action}`
+    const now = Date.now()
+    const last = lastLine.get(key)
+    if (last !== undefined && now - last.at < 1000) {
+      last.suppressed++
+      return
+    }
+    log.warn({ err: error, component, action, suppressed: last?.suppressed ?? 0 }, `mcp: failed to ${action}`)
+    lastLine.set(key, { at: now, suppressed: 0 })
+  }
 }
 
 /** GET and legacy streams, and the POST streams of a session: what a client can come back to. */

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_HTTP_PROTOCOL_VERSION, errorResponse, ErrorCode, readMessage, versionFeatures,
+  DEFAULT_HTTP_PROTOCOL_VERSION, errorResponse, ErrorCode, readMessage, reportFailure, versionFeatures,
   type ClientSession, type InboundMessage, type InitializeRequestParams, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse,
   type ProtocolVersion, type RequestId
 } from '@mcp-fastify/mcp-protocol'
@@ -44,7 +44,9 @@ export function createPostHandler (endpoint: Endpoint) {
     const placed = inbound.kind === 'response'
       ? server.handleResponse(inbound.message, session)
       : server.handleNotification(inbound.message, session) || inbound.message.method !== 'notifications/cancelled'
-    if (!placed && held !== undefined) endpoint.sessions?.forward(held.id, inbound.message).catch(() => {})
+    if (!placed && held !== undefined) {
+      endpoint.sessions?.forward(held.id, inbound.message).catch((error: unknown) => reportFailure('transport', 'forward a client message to the other nodes', error))
+    }
   }
 
   function exchange (reply: FastifyReply, accepts: Accepts, { held, protocolVersion }: Client, requestId?: RequestId): PostExchange {

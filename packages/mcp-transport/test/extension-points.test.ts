@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { test, type TestContext } from 'node:test'
-import { requestChannel, type McpRequestEvent } from '@mcp-fastify/mcp-protocol'
+import { reportFailure, requestChannel, type McpRequestEvent } from '@mcp-fastify/mcp-protocol'
 import mcpSession from '@mcp-fastify/mcp-session'
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -99,4 +99,17 @@ test('observers get requests (tracing channel), sessions, SSE connections and re
   assert.equal(seen.filter((line) => line.startsWith('sse:open') && line.includes('"kind":"post"')).length, 2)
   assert.equal(seen.filter((line) => line.startsWith('sse:close')).length, 2)
   assert.ok(seen.some((line) => line.startsWith('http:refused') && line.includes('"statusCode":400') && line.includes('FST_ERR_CTP_INVALID_JSON_BODY')))
+})
+
+test('failures where no client waits are logged, at most a line a second per action, saying how many were left out', async (t) => {
+  const lines: Array<Record<string, any>> = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  t.after(() => app.close())
+  await app.register(mcpTransport)
+  await app.ready()
+  for (let i = 0; i < 3; i++) reportFailure('session', 'publish a notification to the other nodes', new Error(`bus down ${i}`))
+  const logged = lines.filter((line) => line.msg === 'mcp: failed to publish a notification to the other nodes')
+  assert.equal(logged.length, 1)
+  assert.equal(logged[0]!.component, 'session')
+  assert.match(logged[0]!.err.message, /bus down 0/)
 })
