@@ -3,9 +3,13 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
 import { registerStandardFormats } from './formats.ts'
 
 registerStandardFormats()
+
+// ajv-formats is CommonJS: its plugin is the module itself (and its `default`).
+const addFormats = ((addFormatsModule as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => unknown
 
 /** A compiled check of one schema: `check` is the fast path, `explain` names the first failure. */
 export interface Validator<T = unknown> {
@@ -50,7 +54,10 @@ export function compile (schema: object): Validator {
       }
     }
   }
-  ajv ??= new Ajv2020({ strict: false, allErrors: false, validateFormats: false })
+  if (ajv === undefined) {
+    ajv = new Ajv2020({ strict: false, allErrors: false })
+    addFormats(ajv)
+  }
   const compiled = ajv.compile(schema)
   return {
     check: (value): value is unknown => compiled(value) as boolean,
