@@ -13,10 +13,12 @@ export interface AuthRefusedEvent {
 
 /** Published on `mcp-fastify:rate-limited` for every request refused with 429. */
 export interface RateLimitedEvent {
-  /** The rate-limit key: `principal:<sub>`, `session:<id>` or `ip:<address>`. */
+  /** The rate-limit key: `principal:<sub>`, `session:<id>` or `ip:<address>` (an IPv6 address by its /64). */
   key: string
-  /** The tool whose budget ran out; `undefined` for the endpoint's budget. */
+  /** The tool whose budget ran out; `undefined` for the endpoint's budget and the invalid-token budget. */
   tool: string | undefined
+  /** Which budget: the endpoint's, a tool's, or the refused tokens of an address (`invalidTokenLimit`). */
+  budget: 'endpoint' | 'tool' | 'invalid_tokens'
 }
 
 /**

@@ -1,5 +1,5 @@
-import { FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE } from './errors.ts'
-import { fetchJson, isObject, type HttpClient } from './http.ts'
+import { Backoff, unavailable } from './backoff.ts'
+import { describe, fetchJson, isObject, type HttpClient } from './http.ts'
 
 /** The fields of authorization server metadata (RFC 8414 §2) mcp-oauth reads; the rest is kept as served. */
 export interface AuthorizationServerMetadata {
@@ -30,11 +30,13 @@ export function metadataUrls (issuer: string): string[] {
 /**
  * The issuer's metadata, discovered once and kept for `maxAgeMs`. A document whose `issuer` is
  * not the configured one is refused (RFC 8414 §3.3), so a misconfiguration fails loudly instead of
- * trusting the wrong keys. A failed refresh keeps serving the last good document.
+ * trusting the wrong keys. A failed discovery is logged and remembered (the issuer's back-off):
+ * until it ends, the last good document keeps serving, or, with none, requests get 503 at once.
  */
 export class AuthorizationServer {
   readonly issuer: string
   readonly #http: HttpClient
+  readonly #backoff: Backoff
   readonly #maxAgeMs: number
   #metadata: AuthorizationServerMetadata | undefined
   #fetchedAt = 0
@@ -43,11 +45,23 @@ export class AuthorizationServer {
   constructor (issuer: string, http: HttpClient, maxAgeMs: number) {
     this.issuer = issuer
     this.#http = http
+    this.#backoff = new Backoff(http.backoff)
     this.#maxAgeMs = maxAgeMs
   }
 
+  /** The last good metadata document, if any (however old). */
+  get known (): AuthorizationServerMetadata | undefined {
+    return this.#metadata
+  }
+
   async metadata (): Promise<AuthorizationServerMetadata> {
-    if (this.#metadata !== undefined && Date.now() - this.#fetchedAt < this.#maxAgeMs) return this.#metadata
+    const now = Date.now()
+    if (this.#metadata !== undefined && now - this.#fetchedAt < this.#maxAgeMs) return this.#metadata
+    const wait = this.#backoff.wait(now)
+    if (wait > 0 && this.#pending === undefined) {
+      if (this.#metadata !== undefined) return this.#metadata
+      throw unavailable(wait)
+    }
     this.#pending ??= this.#discover().finally(() => { this.#pending = undefined })
     try {
       return await this.#pending
@@ -64,11 +78,11 @@ export class AuthorizationServer {
       try {
         answer = await fetchJson(this.#http, url)
       } catch (error) {
-        problems.push(`${url}: ${error instanceof Error ? error.message : String(error)}`)
+        problems.push(`${url}: ${describe(error)}`)
         continue
       }
       if (answer.status !== 200 || !isObject(answer.body)) {
-        problems.push(`${url}: HTTP ${answer.status}`)
+        problems.push(`${url}: HTTP ${answer.status}${answer.status === 200 ? ', not a JSON object' : ''}`)
         continue
       }
       const metadata = answer.body
@@ -78,8 +92,12 @@ export class AuthorizationServer {
       }
       this.#metadata = metadata as AuthorizationServerMetadata
       this.#fetchedAt = Date.now()
+      this.#backoff.succeeded()
       return this.#metadata
     }
-    throw new FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE(`no metadata for issuer ${this.issuer}: ${problems.join('; ')}`)
+    const wait = this.#backoff.failed(Date.now())
+    this.#http.log.warn({ issuer: this.issuer, problems, retryInMs: wait, stale: this.#metadata !== undefined },
+      'mcp-oauth: no metadata for the issuer%s', this.#metadata === undefined ? '' : ' (the last good document keeps serving)')
+    throw unavailable(wait)
   }
 }

@@ -13,13 +13,23 @@ export const FST_MCP_OAUTH_RESOURCE_AMBIGUOUS = createError<[string, string]>(
   'FST_MCP_OAUTH_RESOURCE_AMBIGUOUS',
   'The resource %s names one endpoint, but this mcp-oauth also protects %s: give an origin as resource (each endpoint then gets its own path), or one mcp-oauth per endpoint')
 
-/** Failures to reach the authorization server: the request cannot be checked (503, a JSON-RPC error). */
-export const FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE = createError<[string]>(
-  'FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE', 'Service Unavailable: the authorization server cannot be reached (%s)', 503)
+/**
+ * Failures to reach the authorization server: the request cannot be checked (503, a JSON-RPC
+ * error, with `Retry-After`). The message is the same whatever the cause: the cause is logged.
+ */
+export const FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE = createError(
+  'FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE', 'Service Unavailable: the authorization server cannot be reached', 503)
 
 /** A `tools/call` (or any request) over its budget: 429 with `Retry-After`, as a JSON-RPC error. */
 export const FST_MCP_OAUTH_RATE_LIMITED = createError<[number]>(
   'FST_MCP_OAUTH_RATE_LIMITED', 'Too Many Requests: retry in %d s', 429)
+
+/**
+ * Too many refused tokens from the client's address: tokens this node has not verified before are
+ * not checked until the window ends (429 with `Retry-After`, a JSON-RPC error).
+ */
+export const FST_MCP_OAUTH_TOO_MANY_INVALID_TOKENS = createError<[number]>(
+  'FST_MCP_OAUTH_TOO_MANY_INVALID_TOKENS', 'Too Many Requests: too many invalid tokens from this address; retry in %d s', 429)
 
 export const errorCodes = {
   FST_MCP_OAUTH_INVALID_OPTIONS,
@@ -27,5 +37,6 @@ export const errorCodes = {
   FST_MCP_OAUTH_NO_ENDPOINT,
   FST_MCP_OAUTH_RESOURCE_AMBIGUOUS,
   FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE,
-  FST_MCP_OAUTH_RATE_LIMITED
+  FST_MCP_OAUTH_RATE_LIMITED,
+  FST_MCP_OAUTH_TOO_MANY_INVALID_TOKENS
 }

@@ -15,7 +15,19 @@ type TokenRequest = FastifyRequest & { [kToken]: string | null, [VERIFY]: () => 
 /** Three base64url segments: what a JWS in compact serialization looks like. */
 const JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
-interface Header { kid?: unknown, alg?: unknown }
+interface Header { kid?: unknown, alg?: unknown, typ?: unknown }
+
+/** A header this server refuses before looking for a key: not an access token, or an algorithm not accepted. */
+export class RefusedHeaderError extends Error {}
+
+/** `typ` as RFC 7515 §4.1.9 compares it: case-insensitive, `application/` left out. */
+export function normalizeTyp (typ: string): string {
+  const lower = typ.toLowerCase()
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower
+}
+
+/** Distinct `typ` values logged as a hint to the operator, at most. */
+const TYP_HINTS = 16
 
 /**
  * JWT access tokens (RFC 9068) verified by @fastify/jwt (fast-jwt underneath) with the issuer's
@@ -35,6 +47,19 @@ export class JwtVerifier {
 
   static async register (app: FastifyInstance, settings: McpOAuthSettings, keys: JwksKeys): Promise<JwtVerifier> {
     const algorithms = new Set<string>(settings.algorithms)
+    const types = settings.tokenTypes === false ? undefined : new Set(settings.tokenTypes.map(normalizeTyp))
+    const hinted = new Set<string>()
+    /** RFC 9068 §4: the resource server MUST check `typ`, so that no other JWT of the issuer passes for an access token. */
+    function checkTyp (typ: unknown): void {
+      if (types === undefined || (typeof typ === 'string' && types.has(normalizeTyp(typ)))) return
+      const shown = typeof typ === 'string' ? JSON.stringify(typ.slice(0, 64)) : 'none'
+      if (hinted.size < TYP_HINTS && !hinted.has(shown)) {
+        hinted.add(shown)
+        app.log.warn({ typ: shown, tokenTypes: settings.tokenTypes },
+          'mcp-oauth: refused a JWT whose typ is %s: if your authorization server issues access tokens with it, add it to tokenTypes', shown)
+      }
+      throw new RefusedHeaderError(`The token is not an access token (typ ${shown}, not ${[...types].join(' or ')})`)
+    }
     app.decorateRequest(kToken, null)
     await app.register(fastifyJwt, {
       namespace: JWT_NAMESPACE,
@@ -44,8 +69,9 @@ export class JwtVerifier {
       decoratorName: 'mcpOAuthClaims',
       secret: {
         public: async (_request: FastifyRequest, decoded: unknown) => {
-          const { kid, alg } = (decoded as { header: Header }).header
+          const { kid, alg, typ } = (decoded as { header: Header }).header
           if (typeof alg !== 'string' || !algorithms.has(alg)) throw new UnknownKeyError(`the algorithm ${String(alg)} is not accepted`)
+          checkTyp(typ)
           return keys.key(typeof kid === 'string' ? kid : undefined, alg)
         }
       },
@@ -62,16 +88,16 @@ export class JwtVerifier {
     return new JwtVerifier(keys, settings)
   }
 
-  /** Synchronous for a token verified before (the common case): no promise on the hot path. */
-  verify (request: FastifyRequest, token: string, expected: ClaimExpectations): Verification | Promise<Verification> {
-    const now = Date.now()
-    const cache = this.#cacheOf(expected)
-    const known = cache.get(token, now)
-    if (known !== undefined) return { ok: true, auth: known }
-    return this.#verify(request, token, expected, cache, now)
+  /** A token verified before (the common case): a lookup, no promise on the hot path. */
+  known (token: string, expected: ClaimExpectations): Verification | undefined {
+    const auth = this.#cacheOf(expected).get(token, Date.now())
+    return auth === undefined ? undefined : { ok: true, auth }
   }
 
-  async #verify (request: FastifyRequest, token: string, expected: ClaimExpectations, cache: VerifiedTokens, now: number): Promise<Verification> {
+  /** Verifies the signature and the claims; a good token is kept for the next requests. */
+  async verify (request: FastifyRequest, token: string, expected: ClaimExpectations): Promise<Verification> {
+    const now = Date.now()
+    const cache = this.#cacheOf(expected)
     if (!JWS.test(token)) return invalid('malformed', 'The bearer token is not a JWT')
     const target = request as TokenRequest
     target[kToken] = token
@@ -101,6 +127,7 @@ export class JwtVerifier {
 
 /** What a verification error means for the client; anything unexpected (the issuer unreachable) is thrown. */
 function failure (error: unknown): Verification {
+  if (error instanceof RefusedHeaderError) return invalid('invalid_token', error.message)
   if (error instanceof UnknownKeyError) return invalid('invalid_token', `The token cannot be verified: ${error.message}`)
   const code = (error as { code?: unknown }).code
   if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') return invalid('expired', 'The token has expired')

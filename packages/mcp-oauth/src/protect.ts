@@ -1,15 +1,14 @@
 import type { McpServer, RequestId } from '@mcp-fastify/mcp-protocol'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
-import { createBearerHook, type TokenCheck } from './bearer.ts'
+import { createBearerHook, type BearerGuard } from './bearer.ts'
 import { refuse } from './challenge.ts'
 import type { ProtectedEndpoint, ProtectedEndpoints } from './endpoints.ts'
 import type { RateLimits } from './rate-limit.ts'
-import { itemUses, type ScopePolicy } from './scopes.ts'
+import { itemUses } from './scopes.ts'
 
 export interface Protection {
   endpoints: ProtectedEndpoints
-  check: TokenCheck
-  scopes: ScopePolicy
+  guard: BearerGuard
   limits: RateLimits | undefined
 }
 
@@ -31,7 +30,7 @@ function requestIdOf (body: unknown): RequestId | undefined {
  * request of a 2025-03-26 batch counts); then the request is counted against its budgets.
  */
 function createCallCheck (server: McpServer, endpoint: ProtectedEndpoint, protection: Protection) {
-  const { scopes, limits } = protection
+  const { guard: { scopes }, limits } = protection
   // A callback hook: without rate limits, nothing here waits.
   return function checkCalls (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const granted = request.mcpAuth?.scopes ?? []
@@ -71,9 +70,9 @@ export function createRouteHook (protection: Protection) {
     const server = this.mcp
     if (!filtered.has(server)) {
       filtered.add(server)
-      server.addFilter(protection.scopes.filter)
+      server.addFilter(protection.guard.scopes.filter)
     }
-    route.onRequest = append(route.onRequest, createBearerHook(endpoint, protection.check, protection.scopes))
+    route.onRequest = append(route.onRequest, createBearerHook(endpoint, protection.guard))
     route.preHandler = append(route.preHandler, createCallCheck(server, endpoint, protection))
   }
 }

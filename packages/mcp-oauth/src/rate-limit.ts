@@ -64,7 +64,7 @@ export class RateLimits {
   async #count (limiter: Limiter, request: FastifyRequest, reply: FastifyReply, tool: string | undefined): Promise<void> {
     const limit = await limiter(request)
     if (limit.isAllowed || limit.isExceeded !== true) return
-    if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ key: rateLimitKey(request), tool } satisfies RateLimitedEvent)
+    if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ key: rateLimitKey(request), tool, budget: tool === undefined ? 'endpoint' : 'tool' } satisfies RateLimitedEvent)
     const retryAfter = Math.max(1, limit.ttlInSeconds ?? 1)
     reply.header('retry-after', String(retryAfter))
     throw new FST_MCP_OAUTH_RATE_LIMITED(retryAfter)

@@ -39,13 +39,22 @@ export function itemUses (body: unknown): ItemUse[] {
 export class ScopePolicy {
   readonly required: readonly string[]
   readonly #defaults: McpOAuthSettings['defaultScopes']
+  /** `scopes_supported` of the protected resource metadata. */
   readonly supported: readonly string[]
+  /**
+   * The `scope` of 401 challenges: a basic session (the endpoint's scopes and the default scopes
+   * of items), not the extra scopes single tools need, so clients ask for no more than they use
+   * and step up when a 403 names more (least privilege).
+   */
+  readonly challenge: readonly string[]
 
   constructor (settings: McpOAuthSettings) {
     this.required = settings.requiredScopes
     this.#defaults = settings.defaultScopes
     const { tool = [], resource = [], prompt = [] } = settings.defaultScopes
-    this.supported = (settings.scopesSupported ?? [...new Set([...settings.requiredScopes, ...tool, ...resource, ...prompt])]).filter(advertisable)
+    const basic = [...new Set([...settings.requiredScopes, ...tool, ...resource, ...prompt])]
+    this.supported = (settings.scopesSupported ?? basic).filter(advertisable)
+    this.challenge = (settings.challengeScopes ?? basic).filter(advertisable)
   }
 
   needs (kind: McpItemKind, config: McpItemConfig | undefined): readonly string[] {

@@ -1,3 +1,4 @@
+import { LruMap } from 'toad-cache'
 import type { McpAuthInfo } from './claims.ts'
 
 interface Entry {
@@ -8,38 +9,33 @@ interface Entry {
 
 /**
  * Verified tokens of one endpoint, so a token presented again is not decoded and verified again
- * (the signature check is most of the cost of a request). Bounded: past `size` entries the oldest
- * goes. An entry never outlives the token (`exp` + clock skew) nor `ttlMs`. Refusals are not kept.
+ * (the signature check is most of the cost of a request). Bounded and least-recently-used
+ * (toad-cache's LruMap): past `size` entries, the token unused for longest goes. An entry never
+ * outlives the token (`exp` + clock skew) nor `ttlMs`. Refusals are not kept.
  */
 export class VerifiedTokens {
-  readonly #entries = new Map<string, Entry>()
-  readonly #size: number
+  readonly #entries: LruMap<Entry> | undefined
   readonly #ttlMs: number
   readonly #toleranceMs: number
 
   constructor (size: number, ttlMs: number, toleranceMs: number) {
-    this.#size = size
+    this.#entries = size === 0 ? undefined : new LruMap<Entry>(size)
     this.#ttlMs = ttlMs
     this.#toleranceMs = toleranceMs
   }
 
   get (token: string, now: number): McpAuthInfo | undefined {
-    const entry = this.#entries.get(token)
+    const entry = this.#entries?.get(token)
     if (entry === undefined) return undefined
     if (entry.until > now) return entry.auth
-    this.#entries.delete(token)
+    this.#entries!.delete(token)
     return undefined
   }
 
   set (token: string, auth: McpAuthInfo, now: number): void {
-    if (this.#size === 0) return
+    if (this.#entries === undefined) return
     const expiry = auth.expiresAt === undefined ? Infinity : auth.expiresAt * 1000 + this.#toleranceMs
     const until = Math.min(expiry, now + this.#ttlMs)
-    if (until <= now) return
-    if (this.#entries.size >= this.#size) {
-      const oldest = this.#entries.keys().next()
-      if (oldest.done !== true) this.#entries.delete(oldest.value)
-    }
-    this.#entries.set(token, { auth, until })
+    if (until > now) this.#entries.set(token, { auth, until })
   }
 }

@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Agent } from 'undici'
+import Fastify from 'fastify'
+import { Agent, type Dispatcher } from 'undici'
+import { BoundedDispatcher } from '../src/bounded-dispatcher.ts'
+import type { HttpClient } from '../src/http.ts'
 import { AuthorizationServer, bearerChallenge, canonicalResource, metadataUrls } from '../src/index.ts'
 import { FixtureIssuer } from './helpers.ts'
+
+function httpClient (dispatcher?: Dispatcher): HttpClient {
+  return {
+    dispatcher: new BoundedDispatcher(dispatcher, { timeoutMs: 2000, maxBytes: 65_536 }),
+    backoff: { minMs: 1000, maxMs: 60_000 },
+    log: Fastify().log
+  }
+}
 
 test('metadata URLs are probed in the spec\'s order, for issuers with and without a path', () => {
   assert.deepEqual(metadataUrls('https://as.example.com'), [
@@ -23,7 +34,7 @@ test('discovery falls back to OpenID Connect discovery, through the injected dis
   t.after(() => dispatcher.close())
   let dispatched = 0
   const counting = dispatcher.compose((dispatch) => (options, handler) => { dispatched++; return dispatch(options, handler) })
-  const server = new AuthorizationServer(fixture.issuer, { dispatcher: counting, timeoutMs: 2000 }, 60_000)
+  const server = new AuthorizationServer(fixture.issuer, httpClient(counting), 60_000)
   const metadata = await server.metadata()
   assert.equal(metadata.jwks_uri, `${fixture.issuer}/jwks`)
   await server.metadata()
@@ -34,8 +45,9 @@ test('discovery falls back to OpenID Connect discovery, through the injected dis
 
 test('a metadata document for another issuer is refused', async (t) => {
   const fixture = await FixtureIssuer.start(t)
-  const server = new AuthorizationServer(`${fixture.issuer}/`, { dispatcher: undefined, timeoutMs: 2000 }, 60_000)
-  await assert.rejects(server.metadata(), { code: 'FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE', message: /issuer is/ })
+  const server = new AuthorizationServer(`${fixture.issuer}/`, httpClient(), 60_000)
+  await assert.rejects(server.metadata(), { code: 'FST_MCP_OAUTH_AUTHORIZATION_SERVER_UNAVAILABLE', statusCode: 503 })
+  assert.equal(server.known, undefined)
 })
 
 test('canonical resource URIs and challenge quoting', () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
 import mcpSession from '@mcp-fastify/mcp-session'
 import mcpTransport, { type McpTransportOptions } from '@mcp-fastify/mcp-transport'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import mcpOAuth, { type McpOAuthOptions } from '../src/index.ts'
 
 export interface SigningKey {
@@ -19,6 +19,13 @@ export function signingKey (alg: 'ES256' | 'RS256' = 'ES256', kid: string = rand
     ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
     : generateKeyPairSync('rsa', { modulusLength: 2048 })
   return { kid, alg, privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } }
+}
+
+/** A promise and what opens it. */
+function gate (): { promise: Promise<void>, open: () => void } {
+  let open = (): void => {}
+  const promise = new Promise<void>((resolve) => { open = resolve })
+  return { promise, open }
 }
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -45,8 +52,18 @@ export class FixtureIssuer {
   readonly active = new Map<string, Record<string, unknown>>()
   /** Paths answered 404 (to test discovery order). */
   readonly missing = new Set<string>()
+  /** Paths answered with this status and `{ error }` (an issuer having a bad day). */
+  readonly failing = new Map<string, number>()
+  /** Paths whose JSON answer is padded to at least this many bytes (`chunked`: sent without Content-Length). */
+  readonly padded = new Map<string, { bytes: number, chunked?: boolean }>()
+  /** Paths that get no answer until `release()` (a slow issuer). */
+  readonly held = new Set<string>()
+  /** More fields of the metadata document (`scopes_supported`...). */
+  metadataExtra: Record<string, unknown> = {}
   introspectionCredentials = 'rs:secret'
   readonly #server: Server
+  #released = gate()
+  readonly #waiters: Array<{ path: string, count: number, resolve: () => void }> = []
 
   constructor () {
     this.#server = createServer((request, response) => { this.#handle(request, response).catch(() => response.destroy()) })
@@ -71,6 +88,19 @@ export class FixtureIssuer {
     return this.hits.get(path) ?? 0
   }
 
+  /** Resolves once `path` has been asked `count` times in all. */
+  received (path: string, count = 1): Promise<void> {
+    if (this.count(path) >= count) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push({ path, count, resolve }))
+  }
+
+  /** Answers what was held, and holds nothing from now on. */
+  release (): void {
+    this.held.clear()
+    this.#released.open()
+    this.#released = gate()
+  }
+
   /** A valid access token for `resource`, claims overridable. */
   token (resource: string, claims: Record<string, unknown> = {}, key = this.key): string {
     const now = Math.floor(Date.now() / 1000)
@@ -80,10 +110,32 @@ export class FixtureIssuer {
   async #handle (request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', this.issuer).pathname
     this.hits.set(path, this.count(path) + 1)
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.path === path && this.count(path) >= waiter.count) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
+        waiter.resolve()
+      }
+    }
+    if (this.held.has(path)) await this.#released.promise
     const json = (status: number, body: unknown): void => {
-      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+      const padding = this.padded.get(path)
+      if (padding === undefined) {
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+        return
+      }
+      const text = JSON.stringify({ ...(body as object), padding: 'x'.repeat(padding.bytes) })
+      if (padding.chunked !== true) {
+        response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text)
+        return
+      }
+      response.writeHead(status, { 'content-type': 'application/json' })
+      // Small chunks, as a hostile server drips them; what the client reads first decides.
+      for (let offset = 0; offset < text.length; offset += 16_384) response.write(text.slice(offset, offset + 16_384))
+      response.end()
     }
     if (this.missing.has(path)) return json(404, { error: 'not_found' })
+    const failing = this.failing.get(path)
+    if (failing !== undefined) return json(failing, { error: 'server_error', error_description: `internal detail of ${this.issuer}: db at 10.0.0.5 is down` })
     if (path === '/.well-known/oauth-authorization-server' || path === '/.well-known/openid-configuration') {
       return json(200, {
         issuer: this.issuer,
@@ -91,7 +143,8 @@ export class FixtureIssuer {
         token_endpoint: `${this.issuer}/token`,
         jwks_uri: `${this.issuer}/jwks`,
         introspection_endpoint: `${this.issuer}/introspect`,
-        code_challenge_methods_supported: ['S256']
+        code_challenge_methods_supported: ['S256'],
+        ...this.metadataExtra
       })
     }
     if (path === '/jwks') return json(200, { keys: this.keys.map((key) => key.publicJwk) })
@@ -112,15 +165,27 @@ export interface SecuredOptions {
   oauth?: Partial<McpOAuthOptions>
   transport?: McpTransportOptions
   sessions?: boolean
+  /** Runs before mcp-oauth is registered (app-level hooks that must see every request first). */
+  before?: (app: FastifyInstance) => void
   declare?: (app: FastifyInstance) => void
+  /** Log lines are collected here (JSON objects, every level). */
+  logs?: LogLine[]
+}
+
+export type LogLine = Record<string, unknown> & { level: number, msg?: string }
+
+/** A Fastify logger option that collects every line into `lines`. */
+export function collectingLogger (lines: LogLine[]): FastifyServerOptions['logger'] {
+  return { level: 'trace', stream: { write: (line: string) => { lines.push(JSON.parse(line) as LogLine) } } }
 }
 
 export const RESOURCE = 'http://localhost/mcp'
 
 /** An app with mcp-oauth (trusting `fixture`), mcp-session and mcp-transport, closed when the test ends. */
 export async function securedApp (t: TestContext, fixture: FixtureIssuer, options: SecuredOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify()
+  const app = Fastify(options.logs === undefined ? {} : { logger: collectingLogger(options.logs) })
   t.after(() => app.close())
+  options.before?.(app)
   await app.register(mcpOAuth, { issuer: fixture.issuer, resource: RESOURCE, ...options.oauth })
   if (options.sessions !== false) await app.register(mcpSession)
   await app.register(mcpTransport, options.transport ?? {})
@@ -140,11 +205,12 @@ export function initializeBody (protocolVersion = '2025-11-25'): object {
   return rpc(0, 'initialize', { protocolVersion, capabilities: {}, clientInfo: { name: 'test', version: '1' } })
 }
 
-/** POSTs to `/mcp` with a bearer token (none when `undefined`). */
-export function post (app: FastifyInstance, body: unknown, token: string | undefined, headers: Record<string, string> = {}, url = '/mcp'): Promise<LightMyRequestResponse> {
+/** POSTs to `/mcp` with a bearer token (none when `undefined`), from 127.0.0.1 unless `remoteAddress` says. */
+export function post (app: FastifyInstance, body: unknown, token: string | undefined, headers: Record<string, string> = {}, url = '/mcp', remoteAddress?: string): Promise<LightMyRequestResponse> {
   return app.inject({
     method: 'POST',
     url,
+    ...(remoteAddress === undefined ? {} : { remoteAddress }),
     headers: {
       'content-type': 'application/json',
       accept: JSON_AND_SSE,
@@ -167,4 +233,25 @@ export function parseChallenge (header: unknown): Record<string, string> {
 
 function assertString (value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new Error(`expected a string, got ${String(value)}`)
+}
+
+/**
+ * Counts the signature checks mcp-oauth asks @fastify/jwt for (its `request.mcpOAuthJwtVerify`),
+ * from an app-level hook that runs before the endpoint's own: pass as `before`.
+ */
+export function countVerifications (counter: { count: number }): (app: FastifyInstance) => void {
+  return (app) => {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const target = request as unknown as Record<string, unknown>
+      const verify = target.mcpOAuthJwtVerify as ((...args: unknown[]) => Promise<unknown>) | undefined
+      if (typeof verify === 'function') {
+        target.mcpOAuthJwtVerify = function (this: unknown, ...args: unknown[]) {
+          // @fastify/jwt's promise form calls its callback form through the same name: count the outer call.
+          if (!args.some((arg) => typeof arg === 'function')) counter.count++
+          return verify.apply(this, args)
+        }
+      }
+      done()
+    })
+  }
 }

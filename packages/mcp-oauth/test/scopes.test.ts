@@ -87,14 +87,14 @@ test('rate limits: per principal, with per-tool budgets, 429 JSON-RPC errors wit
   assert.equal(overTool.json().id, 2)
   assert.equal(overTool.json().error.code, -32000)
   assert.ok(Number(overTool.headers['retry-after']) >= 1)
-  assert.deepEqual(events, [{ key: 'principal:alice', tool: 'write' }])
+  assert.deepEqual(events, [{ key: 'principal:alice', tool: 'write', budget: 'tool' }])
   // Bob has budgets of his own.
   assert.equal((await post(app, rpc(3, 'tools/call', { name: 'write', arguments: {} }), bob)).statusCode, 200)
   // Alice's endpoint budget: 5 requests (2 used).
   for (let i = 0; i < 3; i++) assert.equal((await post(app, rpc(10 + i, 'ping'), alice)).statusCode, 200)
   const overEndpoint = await post(app, rpc(20, 'ping'), alice)
   assert.equal(overEndpoint.statusCode, 429)
-  assert.deepEqual(events.at(-1), { key: 'principal:alice', tool: undefined })
+  assert.deepEqual(events.at(-1), { key: 'principal:alice', tool: undefined, budget: 'endpoint' })
 })
 
 test('offline_access is never asked for: left out of scopes_supported and of challenges (2026-07-28)', async (t) => {
