@@ -3,7 +3,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import type { RateLimitedEvent } from '../src/index.ts'
-import { FixtureIssuer, parseChallenge, post, RESOURCE, rpc, securedApp } from './helpers.ts'
+import { FixtureIssuer, parseChallenge, post, RESOURCE, rpc, securedApp, type LogLine } from './helpers.ts'
 
 function declareItems (app: FastifyInstance): void {
   app.mcp.tool({ name: 'read', handler: () => ({ content: [{ type: 'text', text: 'read' }] }) })
@@ -120,4 +120,56 @@ test('2026-07-28 requests are authorized one by one: scopes checked per request,
   assert.equal(done.statusCode, 200)
   assert.deepEqual(done.json().result.content, [{ type: 'text', text: 'written' }])
   assert.equal(done.headers['mcp-session-id'], undefined)
+})
+
+test('least privilege: a 401 names the scopes of a basic session, not the extra scopes of single tools', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const app = await securedApp(t, fixture, {
+    sessions: false,
+    oauth: { requiredScopes: ['mcp'], defaultScopes: { tool: ['tools'], resource: ['notes:read'] }, scopesSupported: ['mcp', 'tools', 'notes:read', 'notes:write', 'admin'] },
+    declare: declareItems
+  })
+  const challenge = parseChallenge((await post(app, rpc(1, 'ping'), undefined)).headers['www-authenticate'])
+  assert.equal(challenge.scope, 'mcp tools notes:read')
+  // The metadata still lists everything, for clients that want to ask for more up front.
+  assert.deepEqual((await app.inject('/.well-known/oauth-protected-resource/mcp')).json().scopes_supported, ['mcp', 'tools', 'notes:read', 'notes:write', 'admin'])
+  // A bad token's 401 says the same.
+  assert.equal(parseChallenge((await post(app, rpc(1, 'ping'), 'not-a-jwt')).headers['www-authenticate']).scope, 'mcp tools notes:read')
+  // With the basic session's token, a tool that needs more gets the 403 step-up naming it.
+  const basic = fixture.token(RESOURCE, { scope: 'mcp tools notes:read' })
+  const refused = await post(app, rpc(2, 'tools/call', { name: 'write', arguments: {} }), basic)
+  assert.equal(refused.statusCode, 403)
+  assert.equal(parseChallenge(refused.headers['www-authenticate']).scope, 'mcp tools notes:read notes:write')
+})
+
+test('challengeScopes replaces the basic session; an empty list leaves scope out (clients then ask for scopes_supported)', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  const custom = await securedApp(t, fixture, { oauth: { defaultScopes: { tool: ['tools'] }, challengeScopes: ['openid', 'tools', 'offline_access'] } })
+  assert.equal(parseChallenge((await post(custom, rpc(1, 'ping'), undefined)).headers['www-authenticate']).scope, 'openid tools')
+  const none = await securedApp(t, fixture, { oauth: { defaultScopes: { tool: ['tools'] }, challengeScopes: [] } })
+  assert.equal(parseChallenge((await post(none, rpc(1, 'ping'), undefined)).headers['www-authenticate']).scope, undefined)
+})
+
+test('at boot, a warning names advertised scopes the issuer does not list in scopes_supported', async (t) => {
+  const fixture = await FixtureIssuer.start(t)
+  fixture.metadataExtra = { scopes_supported: ['openid', 'tools'] }
+  const logs: LogLine[] = []
+  const app = await securedApp(t, fixture, { logs, oauth: { defaultScopes: { tool: ['tools'] }, scopesSupported: ['tools', 'admin', 'offline_access'] } })
+  const scopeWarnings = (): LogLine[] => logs.filter((line) => line.level === 40 && /scopes_supported/.test(String(line.msg)))
+  // Checked when the app got ready, without delaying it: the warning comes once the issuer answers.
+  while (scopeWarnings().length === 0) await new Promise((resolve) => setImmediate(resolve))
+  const [warning] = scopeWarnings()
+  assert.ok(warning !== undefined)
+  assert.deepEqual(warning.scopes, ['admin'])
+  assert.match(String(warning.msg), /advertises scopes the authorization server does not list in scopes_supported: admin/)
+  assert.deepEqual(await app.mcpOAuth.unsupportedScopes(), ['admin'])
+
+  // An issuer that lists them all, or lists none, gets no warning.
+  for (const extra of [{ scopes_supported: ['tools', 'admin'] }, {}]) {
+    fixture.metadataExtra = extra
+    const quiet: LogLine[] = []
+    const other = await securedApp(t, fixture, { logs: quiet, oauth: { defaultScopes: { tool: ['tools'] }, scopesSupported: ['tools', 'admin'] } })
+    assert.deepEqual(await other.mcpOAuth.unsupportedScopes(), [])
+    assert.equal(quiet.filter((line) => line.level === 40).length, 0)
+  }
 })
