@@ -18,8 +18,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { withTimeout } from '../helpers.ts'
 
 /** The proxy asks each node's /ready this often; a node waits a few of these before it closes. */
-const CHECK_MS = 50
-const GRACE_MS = 5 * CHECK_MS
+const CHECK_MS = 100
+const GRACE_MS = 10 * CHECK_MS
 
 /** Nodes as processes sharing one Redis would be: their store, event log and bus shared. */
 function nodeFactory (t: TestContext): (port: number) => Promise<FastifyInstance> {

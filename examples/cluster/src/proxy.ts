@@ -58,15 +58,23 @@ export function createRoundRobinProxy (targets: readonly URL[], { readyPath, int
     incoming.pipe(upstream)
   })
   if (readyPath !== undefined) {
+    // One check at a time per node; one that has not answered within a second has failed.
+    const asking = new Set<string>()
     const check = (target: URL): void => {
-      const asking = forward({ agent, host: target.hostname, port: target.port, path: readyPath, timeout: intervalMs }, (answer) => {
+      if (asking.has(target.host)) return
+      asking.add(target.host)
+      const ask = forward({ agent, host: target.hostname, port: target.port, path: readyPath, timeout: Math.max(intervalMs, 1000) }, (answer) => {
         answer.resume()
+        asking.delete(target.host)
         if (answer.statusCode === 200) down.delete(target.host)
         else down.add(target.host)
       })
-      asking.on('timeout', () => asking.destroy(new Error('no answer')))
-      asking.on('error', () => down.add(target.host))
-      asking.end()
+      ask.on('timeout', () => ask.destroy(new Error('no answer')))
+      ask.on('error', () => {
+        asking.delete(target.host)
+        down.add(target.host)
+      })
+      ask.end()
     }
     const timer = setInterval(() => { for (const target of targets) check(target) }, intervalMs).unref()
     server.on('close', () => {
