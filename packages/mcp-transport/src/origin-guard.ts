@@ -4,6 +4,9 @@ import type { McpTransportSettings } from './options.ts'
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1']
 
+/** Origin verdicts kept (origin and host pairs); past it, the cache starts over. */
+const MAX_VERDICTS = 256
+
 function isLoopbackAddress (address: string): boolean {
   return address === '::1' || address.startsWith('127.') || address === 'localhost' || address === '::ffff:127.0.0.1'
 }
@@ -48,6 +51,8 @@ export class OriginGuard {
   readonly #mode: McpTransportSettings['dnsRebindingProtection']
   readonly #hosts: Set<string>
   readonly #origins: Set<string> | undefined
+  /** Verdicts by origin and host: a client sends the same pair on every request. Bounded. */
+  readonly #verdicts = new Map<string, boolean>()
   #protecting: boolean
 
   constructor (settings: McpTransportSettings) {
@@ -60,6 +65,7 @@ export class OriginGuard {
   /** In `auto` mode, what the server listens on decides: loopback only turns the protection on. */
   listening (addresses: ReadonlyArray<{ address: string }>): void {
     if (this.#mode === 'auto') this.#protecting = addresses.length > 0 && addresses.every(({ address }) => isLoopbackAddress(address))
+    this.#verdicts.clear()
   }
 
   get protecting (): boolean {
@@ -71,11 +77,22 @@ export class OriginGuard {
     const { host, origin } = request.headers
     if (this.#protecting && (host === undefined || !this.#hosts.has(hostName(host)))) {
       done(new FST_MCP_TRANSPORT_FORBIDDEN('this Host is not allowed'))
-    } else if (origin !== undefined && !this.#allowsOrigin(origin, request)) {
+    } else if (origin !== undefined && !this.#allowsOriginCached(origin, request)) {
       done(new FST_MCP_TRANSPORT_FORBIDDEN('this Origin is not allowed'))
     } else {
       done()
     }
+  }
+
+  #allowsOriginCached (origin: string, request: FastifyRequest): boolean {
+    const key = `${origin}\n${request.host}`
+    let verdict = this.#verdicts.get(key)
+    if (verdict === undefined) {
+      verdict = this.#allowsOrigin(origin, request)
+      if (this.#verdicts.size >= MAX_VERDICTS) this.#verdicts.clear()
+      this.#verdicts.set(key, verdict)
+    }
+    return verdict
   }
 
   #allowsOrigin (origin: string, request: FastifyRequest): boolean {

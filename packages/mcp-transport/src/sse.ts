@@ -19,6 +19,8 @@ export class SseConnection implements StreamSink {
   /** Over the backlog limit at the end of a turn of the event loop, and not drained since. */
   #congested = false
   #measuring = false
+  /** Something was written (the headers went with it). */
+  #wrote = false
 
   constructor (reply: FastifyReply, connections: SseConnections, kind: SseEvent['kind'], sessionId: string | undefined) {
     this.#reply = reply
@@ -45,7 +47,14 @@ export class SseConnection implements StreamSink {
       // Reverse proxies (nginx) must pass events on at once, not buffer them.
       'x-accel-buffering': 'no'
     })
-    reply.raw.flushHeaders()
+    // The headers go out with the first events written in this turn, in one write; a stream with
+    // nothing to say yet flushes them alone at the end of the turn, so the client sees it open.
+    const raw = reply.raw
+    raw.cork()
+    process.nextTick(() => {
+      raw.uncork()
+      if (!this.#wrote && this.#open) raw.flushHeaders()
+    })
     reply.raw.once('close', () => {
       this.#open = false
       this.#connections.delete(this)
@@ -99,6 +108,7 @@ export class SseConnection implements StreamSink {
     if (!this.#open) return
     this.start()
     const raw = this.#reply.raw
+    this.#wrote = true
     raw.write(chunk)
     const limit = this.#connections.maxBufferedBytes
     if (raw.writableLength <= limit) return

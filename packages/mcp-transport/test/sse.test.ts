@@ -209,3 +209,13 @@ test('closing the app ends open GET streams with a retry hint, and does not hang
   const rest = await get.sse.rest()
   assert.deepEqual(rest, [{ data: '', retry: 321 }])
 })
+
+test('an SSE stream with nothing to say yet still opens at once: its headers are not held back', async (t) => {
+  const agent = httpClient(t)
+  const app = await buildApp(t, { declare })
+  const url = `${await listen(app)}/mcp`
+  const { headers } = await initialize(app, '2025-06-18')
+  const get = await withTimeout(openStream(agent, url, { headers }), 2000, 'the GET stream\'s headers')
+  assert.equal(get.statusCode, 200)
+  assert.equal(get.headers['content-type'], 'text/event-stream')
+})
