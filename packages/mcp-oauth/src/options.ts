@@ -151,7 +151,10 @@ export function resolveSettings (options: SettingsInput): McpOAuthSettings {
   if (typeof input.invalidTokenLimit === 'object' && input.invalidTokenLimit !== null) {
     input.invalidTokenLimit = Value.Default(InvalidTokenLimitSchema, input.invalidTokenLimit) as InvalidTokenLimitSettings
   }
+  // Value.Default merges an array into a union's default array (`[]` would become the default): kept as given.
+  const tokenTypes = input.tokenTypes
   const settings = Value.Default(McpOAuthSettingsSchema, input) as McpOAuthSettings
+  if (tokenTypes !== undefined) settings.tokenTypes = tokenTypes
   const problems = optionProblems(McpOAuthSettingsSchema, settings)
   if (settings.verification === 'introspection' && settings.introspection === undefined) {
     problems.push('/introspection: required with verification "introspection" ({ clientId, clientSecret })')

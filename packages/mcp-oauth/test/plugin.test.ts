@@ -17,7 +17,13 @@ test('bad options make ready() reject with FST_MCP_OAUTH_INVALID_OPTIONS', async
     [{ issuer: 'http://as', resource: RESOURCE, verification: 'introspection' }, /introspection/],
     [{ issuer: 'http://as', resource: RESOURCE, clockToleranceSec: 3600 }, /clockToleranceSec/],
     [{ issuer: 'http://as', resource: RESOURCE, rateLimit: { max: 0 } }, /rateLimit/],
-    [{ issuer: 'http://as', resource: RESOURCE, unknown: true }, /\//]
+    [{ issuer: 'http://as', resource: RESOURCE, unknown: true }, /\/unknown: unknown option \(known: issuer, resource/],
+    [{ issuer: 'http://as', resource: RESOURCE, tokenTypes: [] }, /\/tokenTypes: must be a list of at least 1/],
+    [{ issuer: 'http://as', resource: RESOURCE, tokenTypes: true }, /\/tokenTypes: must be a list of at least 1 or false \(got true\)/],
+    [{ issuer: 'http://as', resource: RESOURCE, invalidTokenLimit: { max: 0 } }, /\/invalidTokenLimit\/max: must be an integer of at least 1 \(got 0\)/],
+    [{ issuer: 'http://as', resource: RESOURCE, maxResponseBytes: 10 }, /\/maxResponseBytes: must be an integer of at least 1024/],
+    [{ issuer: 'http://as', resource: RESOURCE, issuerBackoffMs: 5000, issuerBackoffMaxMs: 1000 }, /\/issuerBackoffMaxMs: must be at least issuerBackoffMs/],
+    [{ issuer: 'http://as', resource: RESOURCE, challengeScopes: ['a b'] }, /\/challengeScopes\/0: must be a scope/]
   ]
   for (const [options, message] of cases) {
     const app = Fastify()
