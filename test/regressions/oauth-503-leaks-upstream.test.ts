@@ -23,6 +23,7 @@ test('503 bodies name no internal URL nor upstream error; the log has the detail
   assert.equal(copy.statusCode, 503)
   assert.doesNotMatch(copy.body, /127\.0\.0\.1|ECONNREFUSED|well-known/)
   assert.equal(copy.json().message, GENERIC)
+  assert.ok(Number(copy.headers['retry-after']) >= 1)
 
   assert.ok(logs.some((line) => line.level >= 40 && /ECONNREFUSED/.test(JSON.stringify(line)) && /127\.0\.0\.1:9/.test(JSON.stringify(line))),
     'the log names the issuer and the cause')

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isUnavailable } from './backoff.ts'
 import type { AuthorizationServer } from './discovery.ts'
 import type { ProtectedEndpoint, ProtectedEndpoints } from './endpoints.ts'
 import type { McpOAuthSettings } from './options.ts'
@@ -62,8 +63,16 @@ export function registerMetadataRoutes (
 
   if (settings.authorizationServerMetadata) {
     app.get(AS_METADATA_PATH, async (_request, reply) => {
-      const metadata = await server.metadata()
-      return allowAnyOrigin(reply).header('cache-control', 'public, max-age=300').send(metadata)
+      allowAnyOrigin(reply)
+      let metadata
+      try {
+        metadata = await server.metadata()
+      } catch (error) {
+        // 503, in words that name no URL (the cause is logged), and when to come back.
+        if (isUnavailable(error)) reply.header('retry-after', String(error.retryAfter)).header('cache-control', 'no-store')
+        throw error
+      }
+      return reply.header('cache-control', 'public, max-age=300').send(metadata)
     })
     app.options(AS_METADATA_PATH, preflight)
   }
