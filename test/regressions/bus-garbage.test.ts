@@ -53,7 +53,7 @@ test('garbage in a session key reads as no session (404), reported, without a cr
     { v: '2025-11-25', c: '{"sampling":5}', u: '[]', t: '1' }
   ]
   for (const [i, fields] of broken.entries()) {
-    await fx.redis.hset(`${fx.prefix}s:broken-${i}`, fields)
+    await fx.redis.hset(`${fx.prefix}s:{broken-${i}}`, fields)
     const response = await post(app, rpc(1, 'tools/list'), { 'mcp-session-id': `broken-${i}`, 'mcp-protocol-version': '2025-11-25' })
     assert.strictEqual(response.statusCode, 404, `broken record ${i}: ${response.body}`)
   }

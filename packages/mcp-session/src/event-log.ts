@@ -20,14 +20,13 @@ export interface EventLog {
    * before under the same key (by any node) is not stored again: `undefined` then.
    */
   append (sessionId: string, streamId: string, message: JSONRPCMessage, options?: AppendOptions): Promise<string | undefined>
-  /** The events of the stream `lastEventId` names that came after it, oldest first. */
-  replay (sessionId: string, lastEventId: EventId): Promise<StoredEvent[]>
   /**
-   * What the log still holds of a stream: the number of its oldest kept event (`undefined`
-   * when none is kept) and of its last event ever (0 before any), so a replay can tell whether
-   * events it should return were already trimmed away.
+   * The events of the stream `after` names that came after it, oldest first; `undefined` when
+   * some of them are no longer kept (trimmed away past the log's bounds), since a replay that
+   * skipped them would lose them silently. An implementation reads from `after` on, not the
+   * whole log.
    */
-  retained (sessionId: string, streamId: string): Promise<{ first: number | undefined, last: number }>
+  replay (sessionId: string, after: EventId): Promise<StoredEvent[] | undefined>
   /** Forgets a session's events, when it ends. */
   drop (sessionId: string): Promise<void>
   close (): Promise<void>

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { MemoryMessageBus } from './bus.ts'
+import { failureReporter } from './channels.ts'
 import { MemoryEventLog } from './memory-event-log.ts'
 import { MemorySessionStore } from './memory-store.ts'
-import { resolveSettings, type McpSessionOptions } from './options.ts'
+import { checkServices, resolveSettings, type McpSessionOptions } from './options.ts'
 import { redisServices } from './redis.ts'
 import { McpSessions } from './sessions.ts'
 import { dropReporter } from './wire.ts'
@@ -17,6 +18,7 @@ declare module 'fastify' {
 const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) => {
   const { store, eventLog, bus, redis, ...rest } = options
   const settings = resolveSettings(rest)
+  checkServices({ store, eventLog, bus, redis })
   const dropped = dropReporter((details, message) => app.log.warn(details, message))
   let lastReport = 0
   const shared = redis === undefined
@@ -33,9 +35,14 @@ const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) =
     })
   const sessions = new McpSessions(settings, {
     store: store ?? shared?.store ?? new MemorySessionStore(),
-    eventLog: eventLog ?? shared?.eventLog ?? new MemoryEventLog(settings.maxEventsPerSession),
+    eventLog: eventLog ?? shared?.eventLog ?? new MemoryEventLog({
+      maxEvents: settings.maxEventsPerSession,
+      maxBytesPerSession: settings.maxEventBytesPerSession,
+      maxBytes: settings.maxEventBytes
+    }),
     bus: bus ?? shared?.bus ?? new MemoryMessageBus(),
-    dropped
+    dropped,
+    failed: failureReporter((details, message) => app.log.error(details, message))
   })
   await sessions.start()
   app.decorate('mcpSessions', sessions)
@@ -47,21 +54,22 @@ const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) =
 
 export default fp(mcpSession, { fastify: '5.x', name: '@mcp-fastify/mcp-session' })
 export { mcpSession }
-export { McpSessions, type NewSession, type McpSessionsServices } from './sessions.ts'
+export { McpSessions, REAP_BATCH, type NewSession, type McpSessionsServices } from './sessions.ts'
 export { Session, STANDALONE_STREAM_ID, type ResumeOutcome } from './session.ts'
 export { follow, Stream, type StreamServices, type StreamSink } from './stream.ts'
 export { streamTopic, type DropReport } from './wire.ts'
-export type { SessionRecord, SessionChanges, SessionStore } from './store.ts'
+export type { CreateOutcome, SessionCaps, SessionRecord, SessionChanges, SessionStore } from './store.ts'
 export { MemorySessionStore } from './memory-store.ts'
 export { formatEventId, parseEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
-export { MemoryEventLog } from './memory-event-log.ts'
+export { MemoryEventLog, type MemoryEventLogOptions } from './memory-event-log.ts'
 export { MemoryMessageBus, type MessageBus } from './bus.ts'
 export { RedisSessionStore } from './redis-store.ts'
 export { RedisEventLog, type RedisEventLogOptions } from './redis-event-log.ts'
 export { RedisMessageBus } from './redis-bus.ts'
+export type { RedisClient, RedisClusterOption, RedisOption } from './redis-connection.ts'
 export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettings } from './options.ts'
 export { errorCodes } from './errors.ts'
 export {
-  droppedChannel, sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
-  type DroppedEvent, type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
+  droppedChannel, failureChannel, sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
+  type DroppedEvent, type FailureEvent, type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
 } from './channels.ts'

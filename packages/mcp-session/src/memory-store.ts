@@ -1,4 +1,4 @@
-import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
+import type { CreateOutcome, SessionCaps, SessionChanges, SessionRecord, SessionStore } from './store.ts'
 
 interface Entry {
   record: SessionRecord
@@ -13,14 +13,24 @@ export class MemorySessionStore implements SessionStore {
   #sweptAt = 0
 
   // Records are copied in and out, as a shared store would: a holder's changes reach the store
-  // only through `update`.
-  async create (record: SessionRecord, ttlMs: number): Promise<void> {
+  // only through `update`. The caps are checked and the record stored with no `await` between:
+  // one step, whatever else runs concurrently.
+  async create (record: SessionRecord, ttlMs: number, caps?: SessionCaps): Promise<CreateOutcome> {
+    if (caps !== undefined) {
+      // At a cap, expired records are swept first (at most once a second: a flood of refused
+      // creates does not sweep every time).
+      let refusal = this.#refusal(record, caps)
+      if (refusal !== undefined && this.#sweep()) refusal = this.#refusal(record, caps)
+      if (refusal !== undefined) return refusal
+    }
+    this.#remove(record.id)
     this.#entries.set(record.id, { record: structuredClone(record), expiresAt: Date.now() + ttlMs })
     if (record.principal !== undefined) {
       let ids = this.#byPrincipal.get(record.principal)
       if (ids === undefined) this.#byPrincipal.set(record.principal, ids = new Set())
       ids.add(record.id)
     }
+    return 'created'
   }
 
   async get (id: string): Promise<SessionRecord | undefined> {
@@ -46,15 +56,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async count (principal?: string): Promise<number> {
-    // Expired records are dropped when read; those nobody reads again are swept here, at most
-    // once a second, so they cannot fill the caps on sessions.
-    const now = Date.now()
-    if (now - this.#sweptAt >= 1000) {
-      this.#sweptAt = now
-      for (const [id, entry] of this.#entries) {
-        if (entry.expiresAt <= now) this.#remove(id)
-      }
-    }
+    this.#sweep()
     return principal === undefined ? this.#entries.size : this.#byPrincipal.get(principal)?.size ?? 0
   }
 
@@ -63,6 +65,32 @@ export class MemorySessionStore implements SessionStore {
   async close (): Promise<void> {
     this.#entries.clear()
     this.#byPrincipal.clear()
+  }
+
+  /**
+   * Why `record` may not be created under `caps`, if it may not (expired records nobody swept
+   * yet count). The record's own id, stored before (recovery), does not count against it.
+   */
+  #refusal (record: SessionRecord, { maxSessions, maxSessionsPerPrincipal }: SessionCaps): CreateOutcome | undefined {
+    const replaced = this.#entries.get(record.id)
+    if (this.#entries.size - (replaced === undefined ? 0 : 1) >= maxSessions) return 'session-limit'
+    if (record.principal === undefined || maxSessionsPerPrincipal === undefined) return undefined
+    const owned = (this.#byPrincipal.get(record.principal)?.size ?? 0) - (replaced?.record.principal === record.principal ? 1 : 0)
+    return owned >= maxSessionsPerPrincipal ? 'principal-limit' : undefined
+  }
+
+  /**
+   * Expired records are dropped when read; those nobody reads again are swept here, at most once
+   * a second, so they cannot fill the caps. True when it swept.
+   */
+  #sweep (): boolean {
+    const now = Date.now()
+    if (now - this.#sweptAt < 1000) return false
+    this.#sweptAt = now
+    for (const [id, entry] of this.#entries) {
+      if (entry.expiresAt <= now) this.#remove(id)
+    }
+    return true
   }
 
   #live (id: string): Entry | undefined {

@@ -1,14 +1,24 @@
-import type { Redis } from 'ioredis'
 import type { MessageBus } from './bus.ts'
+import { luaScript, type RedisClient } from './redis-connection.ts'
+
+// On a cluster, ioredis sends a PUBLISH (it names no key) to any node, a different one each time;
+// each node passes it on to the others on its own link, so two messages published in a row can
+// arrive in either order. This script publishes the same way, but names the channel as its key,
+// so every message of a channel goes through the node of the channel's slot: in order.
+const PUBLISH_IN_ORDER = luaScript('return redis.call("PUBLISH", KEYS[1], ARGV[1])')
 
 /**
  * The message bus on Redis pub/sub: one connection publishes, a second one (in subscriber mode)
  * listens to the topics some listener here wants. Redis resubscribes by itself after a
  * reconnection; what was published meanwhile is lost, which is why streams are logged.
+ *
+ * On a Redis Cluster (either connection may be an ioredis `Cluster`), plain pub/sub reaches the
+ * subscribers on every node of the cluster; what one bus publishes on a topic goes through the
+ * node of the topic's slot, so it arrives in the order it was published, as on a single Redis.
  */
 export class RedisMessageBus implements MessageBus {
-  readonly #publisher: Redis
-  readonly #subscriber: Redis
+  readonly #publisher: RedisClient
+  readonly #subscriber: RedisClient
   readonly #prefix: string
   readonly #topics = new Map<string, Set<(payload: string) => void>>()
   /** Channels being subscribed: a second listener waits until delivery works for it too. */
@@ -18,7 +28,7 @@ export class RedisMessageBus implements MessageBus {
    * `onError` hears what a listener throws: this runs inside ioredis's event emitter, where an
    * exception would end the process, so none gets out.
    */
-  constructor (publisher: Redis, subscriber: Redis, prefix = 'mcp:', onError: (error: Error) => void = () => {}) {
+  constructor (publisher: RedisClient, subscriber: RedisClient, prefix = 'mcp:', onError: (error: Error) => void = () => {}) {
     this.#publisher = publisher
     this.#subscriber = subscriber
     this.#prefix = prefix
@@ -34,7 +44,8 @@ export class RedisMessageBus implements MessageBus {
   }
 
   async publish (topic: string, payload: string): Promise<void> {
-    await this.#publisher.publish(this.#prefix + topic, payload)
+    if (this.#publisher.isCluster) await PUBLISH_IN_ORDER(this.#publisher, [this.#prefix + topic], [payload])
+    else await this.#publisher.publish(this.#prefix + topic, payload)
   }
 
   async subscribe (topic: string, listener: (payload: string) => void): Promise<() => Promise<void>> {

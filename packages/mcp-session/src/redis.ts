@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis'
 import { FST_MCP_SESSION_REDIS_UNREACHABLE } from './errors.ts'
 import type { McpSessionSettings } from './options.ts'
-import { connect, ready } from './redis-connection.ts'
+import { connect, ready, type RedisOption } from './redis-connection.ts'
 import { RedisMessageBus } from './redis-bus.ts'
 import { RedisEventLog } from './redis-event-log.ts'
 import { RedisSessionStore } from './redis-store.ts'
@@ -18,11 +17,11 @@ export interface RedisReports {
 }
 
 /**
- * The store, event log and bus on one Redis, over two connections of our own (commands, and
- * pub/sub). Redis must answer at boot, within `redisConnectTimeoutMs`; later outages are
- * answered with 503 and end by themselves when Redis is back.
+ * The store, event log and bus on one Redis or one Redis Cluster, over two connections of our
+ * own (commands, and pub/sub). Redis must answer at boot, within `redisConnectTimeoutMs`; later
+ * outages are answered with 503 and end by themselves when Redis is back.
  */
-export async function redisServices (redis: Redis | string, settings: McpSessionSettings, report: RedisReports): Promise<{
+export async function redisServices (redis: RedisOption, settings: McpSessionSettings, report: RedisReports): Promise<{
   store: RedisSessionStore
   eventLog: RedisEventLog
   bus: RedisMessageBus

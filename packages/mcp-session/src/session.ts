@@ -1,6 +1,7 @@
-import type { ClientSession, LoggingLevel, RequestId } from '@mcp-fastify/mcp-protocol'
+import { ErrorCode, McpError, type ClientSession, type JSONRPCMessage, type LoggingLevel, type RequestId } from '@mcp-fastify/mcp-protocol'
 import { streamResumeChannel, type StreamResumeEvent } from './channels.ts'
 import { parseEventId } from './event-log.ts'
+import type { McpSessionSettings } from './options.ts'
 import type { SessionChanges, SessionRecord, SessionStore } from './store.ts'
 import { postStreamId } from './stream-id.ts'
 import { follow, Stream, type StreamServices, type StreamSink } from './stream.ts'
@@ -12,6 +13,7 @@ export type ResumeOutcome = 'resumed' | 'followed' | 'invalid'
 
 interface SessionServices extends StreamServices {
   store: SessionStore
+  settings: Pick<McpSessionSettings, 'maxSubscriptionsPerSession'>
   /** Tells the other nodes holding the session what changed here. */
   changed (sessionId: string, changes: SessionChanges): void
 }
@@ -25,6 +27,8 @@ export class Session implements ClientSession {
   readonly #record: SessionRecord
   readonly #services: SessionServices
   readonly #streams = new Map<string, Stream>()
+  /** Connections following, here, streams written elsewhere (or ended): they end with the session. */
+  readonly #followers = new Set<FollowerSink>()
   #standalone: Stream | undefined
   /** When this node last saw the session used (ms since epoch). */
   lastSeen = Date.now()
@@ -46,8 +50,19 @@ export class Session implements ClientSession {
     await this.#change({ logLevel: level })
   }
 
+  /**
+   * Subscribes the session to `uri`. Past `maxSubscriptionsPerSession` resources, refused with a
+   * JSON-RPC error -32602 (the request's params cannot be honoured) that says why.
+   */
   async subscribe (uri: string): Promise<void> {
-    if (!this.#record.subscriptions.includes(uri)) await this.#change({ subscriptions: [...this.#record.subscriptions, uri] })
+    const { subscriptions } = this.#record
+    if (subscriptions.includes(uri)) return
+    const max = this.#services.settings.maxSubscriptionsPerSession
+    if (subscriptions.length >= max) {
+      throw new McpError(ErrorCode.InvalidParams,
+        `Too many subscriptions: a session may be subscribed to ${max} resources at most; unsubscribe from one first`, { maxSubscriptions: max })
+    }
+    await this.#change({ subscriptions: [...subscriptions, uri] })
   }
 
   async unsubscribe (uri: string): Promise<void> {
@@ -71,16 +86,16 @@ export class Session implements ClientSession {
 
   /** True while a connection of this session is open on this node. */
   get connected (): boolean {
-    if (this.#standalone?.connected === true) return true
+    if (this.#standalone?.connected === true || this.#followers.size > 0) return true
     for (const stream of this.#streams.values()) {
       if (stream.connected) return true
     }
     return false
   }
 
-  /** Streams open on this node (POST streams in progress, and the standalone one if connected). */
+  /** Streams open on this node (POST streams in progress, followed streams, and the standalone one if connected). */
   get openStreams (): number {
-    return this.#streams.size + (this.#standalone?.connected === true ? 1 : 0)
+    return this.#streams.size + this.#followers.size + (this.#standalone?.connected === true ? 1 : 0)
   }
 
   /**
@@ -123,7 +138,7 @@ export class Session implements ClientSession {
     const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams.get(eventId.streamId)
     const replayed = stream !== undefined
       ? await stream.resume(sink, lastEventId)
-      : await follow(this.#services, this.id, eventId.streamId, lastEventId, sink)
+      : await this.#follow(eventId.streamId, lastEventId, sink)
     if (streamResumeChannel.hasSubscribers) {
       streamResumeChannel.publish({ sessionId: this.id, streamId: eventId.streamId, replayed } satisfies StreamResumeEvent)
     }
@@ -135,5 +150,65 @@ export class Session implements ClientSession {
     this.#standalone?.close()
     for (const stream of this.#streams.values()) stream.close()
     this.#streams.clear()
+    for (const follower of [...this.#followers]) follower.close()
+  }
+
+  /** Follows a stream on `sink`, registered with the session meanwhile: the session's end ends it. */
+  async #follow (streamId: string, lastEventId: string, sink: StreamSink): Promise<number> {
+    const follower = new FollowerSink(sink, () => this.#followers.delete(follower))
+    this.#followers.add(follower)
+    try {
+      return await follow(this.#services, this.id, streamId, lastEventId, follower)
+    } catch (error) {
+      // Refused (410): nothing was sent, the caller answers on the connection.
+      this.#followers.delete(follower)
+      throw error
+    }
+  }
+}
+
+/**
+ * A connection that follows a stream (`follow`), as the session holds it: the session can end it
+ * (`close`), which ends the connection and tells `follow` it closed (so it stops listening and
+ * probing), even before `follow` asked to be told; nothing is written to it after.
+ */
+class FollowerSink implements StreamSink {
+  readonly #sink: StreamSink
+  readonly #done: () => void
+  readonly #listeners: Array<() => void> = []
+  #closed = false
+
+  constructor (sink: StreamSink, done: () => void) {
+    this.#sink = sink
+    this.#done = done
+    sink.onClose(() => this.#close())
+  }
+
+  write (id: string | undefined, message: JSONRPCMessage): void {
+    if (!this.#closed) this.#sink.write(id, message)
+  }
+
+  end (retryMs?: number): void {
+    if (this.#closed) return
+    this.#sink.end(retryMs)
+    this.#close()
+  }
+
+  onClose (listener: () => void): void {
+    if (this.#closed) listener()
+    else this.#listeners.push(listener)
+  }
+
+  close (): void {
+    if (this.#closed) return
+    this.#sink.end()
+    this.#close()
+  }
+
+  #close (): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#done()
+    for (const listener of this.#listeners.splice(0)) listener()
   }
 }

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { JSONRPCMessage, JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
-import { sessionCloseChannel, sessionOpenChannel, type SessionCloseEvent, type SessionOpenEvent } from './channels.ts'
+import {
+  publishFailure, sessionCloseChannel, sessionOpenChannel, type FailureReport, type SessionCloseEvent, type SessionOpenEvent
+} from './channels.ts'
 import { FST_MCP_SESSION_LIMIT, FST_MCP_SESSION_PRINCIPAL_LIMIT, FST_MCP_SESSION_STREAM_LIMIT, FST_MCP_SESSION_UNAVAILABLE } from './errors.ts'
 import type { EventLog } from './event-log.ts'
 import type { McpSessionSettings } from './options.ts'
@@ -19,7 +21,12 @@ export interface McpSessionsServices {
   bus: MessageBus
   /** Where malformed values from other processes are reported (default: observers only). */
   dropped?: DropReport
+  /** Where failures of the node's own work (the reaper) are reported (default: observers only). */
+  failed?: FailureReport
 }
+
+/** Sessions the reaper looks at together: their store calls run at once, batch after batch. */
+export const REAP_BATCH = 100
 
 /**
  * The sessions of one MCP endpoint (`app.mcpSessions`): creates them, finds them (here, or in
@@ -33,6 +40,7 @@ export class McpSessions {
   readonly eventLog: EventLog
   readonly bus: MessageBus
   readonly dropped: DropReport
+  readonly #failed: FailureReport
   /** This node's id (8 characters), unique per process start. */
   readonly node = randomBytes(6).toString('base64url')
   readonly #local = new Map<string, Session>()
@@ -40,6 +48,7 @@ export class McpSessions {
   readonly #forwardListeners = new Set<(sessionId: string, message: JSONRPCMessage) => void>()
   readonly #notifyListeners = new Set<(notification: JSONRPCNotification, uri: string | undefined) => void>()
   #reaper: NodeJS.Timeout | undefined
+  #reaping: Promise<void> | undefined
   #unsubscribe: (() => Promise<void>) | undefined
 
   constructor (settings: McpSessionSettings, services: McpSessionsServices) {
@@ -48,11 +57,13 @@ export class McpSessions {
     this.eventLog = services.eventLog
     this.bus = services.bus
     this.dropped = services.dropped ?? publishDropped
+    this.#failed = services.failed ?? publishFailure
   }
 
   /** Starts the reaper and listens to the other nodes. */
   async start (): Promise<void> {
     const { ttlMs, reapIntervalMs = Math.min(60_000, Math.ceil(ttlMs / 10)) } = this.settings
+    // `reap` reports what fails and never rejects.
     this.#reaper = setInterval(() => { this.reap().catch(() => {}) }, reapIntervalMs).unref()
     this.#unsubscribe = await this.bus.subscribe(NODES_TOPIC, (payload) => {
       const message = decodeNodeMessage(payload, this.dropped)
@@ -143,10 +154,7 @@ export class McpSessions {
     if (held !== undefined) {
       const current = await this.#reach(this.store.touch(id, ttlMs))
       if (current === undefined) {
-        if (this.#local.get(id) === held) {
-          this.#release(held, 'expired')
-          await this.eventLog.drop(id).catch(() => {})
-        }
+        await this.#expire(held)
         return undefined
       }
       held.apply(current)
@@ -183,27 +191,59 @@ export class McpSessions {
   /**
    * Releases the sessions this node holds that were not used for `ttlMs`. Those still in the
    * store were used on another node, and are only forgotten here; the others expired and end.
-   * A session with an open connection is in use: its expiry is slid forward instead.
+   * A session with an open connection is in use: its expiry is slid forward instead (and it ends
+   * if its record is gone). Sessions are looked at `REAP_BATCH` at a time; what fails for one is
+   * reported (`failed`) and the others go on. A call while a reap runs waits for that one.
    */
-  async reap (now = Date.now()): Promise<void> {
-    const { ttlMs } = this.settings
-    for (const session of [...this.#local.values()]) {
-      if (session.connected) {
-        // In use until now: idle time counts from when its last connection closes.
-        session.lastSeen = now
-        await this.store.touch(session.id, ttlMs)
-      } else if (now - session.lastSeen >= ttlMs) {
-        const stillLive = await this.store.get(session.id) !== undefined
-        // Released meanwhile (an overlapping reap, a get that found it expired, a delete).
-        if (this.#local.get(session.id) !== session) continue
-        if (stillLive) {
-          this.#local.delete(session.id)
-          this.#closed(session, 'released')
-        } else {
-          this.#release(session, 'expired')
-          await this.eventLog.drop(session.id)
+  reap (now = Date.now()): Promise<void> {
+    this.#reaping ??= this.#reapAll(now).finally(() => { this.#reaping = undefined })
+    return this.#reaping
+  }
+
+  async #reapAll (now: number): Promise<void> {
+    const held = [...this.#local.values()]
+    for (let start = 0; start < held.length; start += REAP_BATCH) {
+      await Promise.all(held.slice(start, start + REAP_BATCH).map(async (session) => {
+        try {
+          await this.#reapOne(session, now)
+        } catch (error) {
+          this.#failed({ operation: 'reap', sessionId: session.id, error })
         }
+      }))
+    }
+  }
+
+  async #reapOne (session: Session, now: number): Promise<void> {
+    const { ttlMs } = this.settings
+    if (session.connected) {
+      // In use until now: idle time counts from when its last connection closes.
+      session.lastSeen = now
+      if (await this.store.touch(session.id, ttlMs) === undefined) await this.#expire(session)
+    } else if (now - session.lastSeen >= ttlMs) {
+      const stillLive = await this.store.get(session.id) !== undefined
+      // Released meanwhile (an overlapping get that found it expired, a delete).
+      if (this.#local.get(session.id) !== session) return
+      if (stillLive) {
+        this.#local.delete(session.id)
+        this.#closed(session, 'released')
+      } else {
+        await this.#expire(session)
       }
+    }
+  }
+
+  /**
+   * The session's record is gone (expired, or deleted where the news did not reach us): this
+   * node ends it, whether a request or the reaper found out, and its events are dropped.
+   */
+  async #expire (session: Session): Promise<void> {
+    if (this.#local.get(session.id) !== session) return
+    this.#release(session, 'expired')
+    try {
+      await this.eventLog.drop(session.id)
+    } catch (error) {
+      // The log is out of reach: its events expire by themselves (Redis), nobody can read them.
+      this.#failed({ operation: 'expire', sessionId: session.id, error })
     }
   }
 
@@ -215,11 +255,6 @@ export class McpSessions {
 
   async #open (id: string, init: NewSession): Promise<Session> {
     const { maxSessions, maxSessionsPerPrincipal, ttlMs } = this.settings
-    if (await this.#reach(this.store.count()) >= maxSessions) throw new FST_MCP_SESSION_LIMIT(maxSessions)
-    if (init.principal !== undefined && maxSessionsPerPrincipal !== undefined &&
-      await this.#reach(this.store.count(init.principal)) >= maxSessionsPerPrincipal) {
-      throw new FST_MCP_SESSION_PRINCIPAL_LIMIT(maxSessionsPerPrincipal)
-    }
     const record: SessionRecord = {
       id,
       protocolVersion: init.protocolVersion,
@@ -230,7 +265,10 @@ export class McpSessions {
       principal: init.principal,
       createdAt: Date.now()
     }
-    await this.#reach(this.store.create(record, ttlMs))
+    // The store checks the caps and creates in one step: concurrent creates never pass a cap together.
+    const outcome = await this.#reach(this.store.create(record, ttlMs, { maxSessions, maxSessionsPerPrincipal }))
+    if (outcome === 'session-limit') throw new FST_MCP_SESSION_LIMIT(maxSessions)
+    if (outcome === 'principal-limit') throw new FST_MCP_SESSION_PRINCIPAL_LIMIT(maxSessionsPerPrincipal ?? 0)
     return this.#hold(record, true)
   }
 

@@ -261,8 +261,8 @@ export class Stream {
 async function replayable (log: EventLog, sessionId: string, lastEventId: string): Promise<StoredEvent[]> {
   const after = parseEventId(lastEventId)
   if (after === undefined) return []
-  const [events, { first, last }] = await Promise.all([log.replay(sessionId, after), log.retained(sessionId, after.streamId)])
-  if (after.seq < last && (first === undefined || first > after.seq + 1)) throw new FST_MCP_SESSION_EVENTS_GONE()
+  const events = await log.replay(sessionId, after)
+  if (events === undefined) throw new FST_MCP_SESSION_EVENTS_GONE()
   return events
 }
 
@@ -333,7 +333,7 @@ export async function follow (services: StreamServices, sessionId: string, strea
       await services.eventLog.append(sessionId, streamId, message, { final: true, dedupe: `gone:${streamId}` })
       // Logged here, or by a node that followed the stream too (then not again): either way the
       // stream's last event is in the log now, and with it whatever the writer logged before.
-      for (const event of await services.eventLog.replay(sessionId, parseEventId(lastEventId)!)) deliver(event)
+      for (const event of await services.eventLog.replay(sessionId, parseEventId(lastEventId)!) ?? []) deliver(event)
     } catch {
       // The log is out of reach: the client resumes later, and the node it reaches then answers.
     }

@@ -74,6 +74,21 @@ export const StoredSessionSchema = Type.Object({
   t: Type.String({ pattern: '^[0-9]{1,15}$' })
 })
 
+/** What the store's touch script reads back from a record: log level, subscriptions (JSON), principal; each may be absent. */
+const TouchedSchema = Type.Tuple([
+  Type.Union([Type.String(), Type.Null()]), Type.Union([Type.String(), Type.Null()]), Type.Union([Type.String(), Type.Null()])
+])
+
+/**
+ * What the event log's replay script reads back: whether the events asked for are all still
+ * kept (1) or some were trimmed away (0), then each event after the one asked for, oldest first:
+ * its number within the stream, its message (JSON), and whether it is the stream's last.
+ */
+const ReplayedSchema = Type.Tuple([
+  Type.Union([Type.Literal(0), Type.Literal(1)]),
+  Type.Array(Type.Tuple([Type.Integer({ minimum: 1 }), Type.String(), Type.Union([Type.Literal('0'), Type.Literal('1')])]))
+])
+
 /** Reports what was dropped: logs it and tells observers (`droppedChannel`). */
 export type DropReport = (event: DroppedEvent) => void
 
@@ -117,6 +132,10 @@ export function parseJson (text: string): unknown {
 export const decodeNodeMessage = decoder(NodeMessageSchema, 'bus', 'node message')
 export const decodeStreamWire = decoder(StreamWireSchema, 'bus', 'stream message')
 export const decodeStoredMessage = decoder(JSONRPCMessageSchema, 'redis', 'logged event')
+export const checkSession = checker(StoredSessionSchema, 'redis', 'session record')
+export const checkChanges = checker(SessionChangesSchema, 'redis', 'session record')
+export const checkTouched = checker(TouchedSchema, 'redis', 'session record')
+export const checkReplayed = checker(ReplayedSchema, 'redis', 'logged events')
 
 /** Tells observers; no logging (for stores used on their own). */
 export const publishDropped: DropReport = (event) => {

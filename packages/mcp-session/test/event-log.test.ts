@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
 import { formatEventId, MemoryEventLog, parseEventId } from '../src/index.ts'
-import { notification } from './helpers.ts'
+import { Deque } from '../src/memory-event-log.ts'
+import { notification, replayedIds } from './helpers.ts'
 
 test('MemoryEventLog: ids count from 1 within each stream', async (t) => {
   const log = new MemoryEventLog()
@@ -39,7 +41,7 @@ test('MemoryEventLog: replay returns the later events of that stream only, in or
   assert.deepStrictEqual(await log.replay('nope', { streamId: 'get', seq: 0 }), [], 'unknown session')
 })
 
-test('MemoryEventLog: maxEvents bounds each session, evicting its oldest events', async (t) => {
+test('MemoryEventLog: maxEvents bounds each session, evicting its oldest events; a replay past them is refused', async (t) => {
   const log = new MemoryEventLog(3)
   await log.append('s1', 'a', notification('a1'))
   await log.append('s1', 'b', notification('b1'))
@@ -47,26 +49,101 @@ test('MemoryEventLog: maxEvents bounds each session, evicting its oldest events'
   await log.append('s2', 'a', notification('other session'))
   assert.strictEqual(await log.append('s1', 'a', notification('a3')), 'a.3', 'numbering goes on past evictions')
 
-  assert.deepStrictEqual((await log.replay('s1', { streamId: 'a', seq: 0 })).map((e) => e.id), ['a.2', 'a.3'])
-  assert.deepStrictEqual((await log.replay('s1', { streamId: 'b', seq: 0 })).map((e) => e.id), ['b.1'])
-  assert.deepStrictEqual((await log.replay('s2', { streamId: 'a', seq: 0 })).map((e) => e.id), ['a.1'],
-    'another session\'s events do not count against this one')
+  assert.strictEqual(await replayedIds(log, 's1', 'a', 0), 'gone', 'a.1 was evicted: a replay from a.0 would skip it')
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'a', 1), ['a.2', 'a.3'])
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'b', 0), ['b.1'])
+  assert.deepStrictEqual(await replayedIds(log, 's2', 'a', 0), ['a.1'], 'another session\'s events do not count against this one')
 
   await log.append('s1', 'a', notification('a4'))
-  assert.deepStrictEqual((await log.replay('s1', { streamId: 'b', seq: 0 })).map((e) => e.id), [], 'b.1 was oldest')
-  assert.deepStrictEqual((await log.replay('s1', { streamId: 'a', seq: 0 })).map((e) => e.id), ['a.2', 'a.3', 'a.4'])
+  assert.strictEqual(await replayedIds(log, 's1', 'b', 0), 'gone', 'b.1 was oldest')
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'b', 1), [], 'nothing after the last event of b')
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'a', 1), ['a.2', 'a.3', 'a.4'])
 })
 
-test('MemoryEventLog: drop forgets one session\'s events', async (t) => {
+test('MemoryEventLog: replay of a stream it never saw is empty from its priming id, refused past it', async (t) => {
   const log = new MemoryEventLog()
-  await log.append('s1', 'get', notification(1))
-  await log.append('s2', 'get', notification(2))
-  await log.drop('s1')
-  assert.deepStrictEqual(await log.replay('s1', { streamId: 'get', seq: 0 }), [])
-  assert.deepStrictEqual(await log.replay('s2', { streamId: 'get', seq: 0 }), [{ id: 'get.1', message: notification(2) }])
-  await log.drop('never')
-  await log.close()
-  assert.deepStrictEqual(await log.replay('s2', { streamId: 'get', seq: 0 }), [], 'close forgets everything')
+  await log.append('s1', 'a', notification(1))
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'zzz', 0), [])
+  assert.strictEqual(await replayedIds(log, 's1', 'zzz', 4), 'gone')
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'a', 7), [], 'an id past the last: nothing to replay')
+})
+
+test('MemoryEventLog: a stream whose final event was evicted is forgotten; resuming it is refused', async (t) => {
+  const log = new MemoryEventLog(2)
+  await log.append('s1', 'post', notification(1))
+  await log.append('s1', 'post', { jsonrpc: '2.0', id: 1, result: {} }, { final: true })
+  await log.append('s1', 'get', notification('g1'))
+  await log.append('s1', 'get', notification('g2'))
+  assert.strictEqual(await replayedIds(log, 's1', 'post', 1), 'gone')
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'get', 0), ['get.1', 'get.2'])
+})
+
+test('MemoryEventLog: maxBytesPerSession bounds the JSON kept per session, oldest first', async (t) => {
+  const big = (n: number): JSONRPCNotification => ({ jsonrpc: '2.0', method: 'notifications/message', params: { n, data: 'x'.repeat(400) } })
+  const size = Buffer.byteLength(JSON.stringify(big(1)))
+  const log = new MemoryEventLog({ maxBytesPerSession: size * 3, maxBytes: size * 100 })
+  for (let n = 1; n <= 5; n++) await log.append('s1', 'get', big(n))
+  await log.append('s2', 'get', big(1))
+  assert.strictEqual(await replayedIds(log, 's1', 'get', 1), 'gone')
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'get', 2), ['get.3', 'get.4', 'get.5'], 'the last three fit')
+  assert.deepStrictEqual(await replayedIds(log, 's2', 'get', 0), ['get.1'])
+  assert.strictEqual(log.bytes, size * 4)
+
+  // One event larger than a session may keep is not kept: a resume before it is refused.
+  const huge: JSONRPCNotification = { jsonrpc: '2.0', method: 'notifications/message', params: { data: 'y'.repeat(size * 4) } }
+  assert.strictEqual(await log.append('s1', 'get', huge), 'get.6', 'it still gets its id')
+  assert.strictEqual(await replayedIds(log, 's1', 'get', 5), 'gone')
+  assert.strictEqual(log.bytes, size, 'only s2\'s event is left')
+})
+
+test('MemoryEventLog: maxBytes bounds all sessions together, the oldest events of any session going first', async (t) => {
+  const size = Buffer.byteLength(JSON.stringify(notification(10)))
+  const log = new MemoryEventLog({ maxBytesPerSession: size * 100, maxBytes: size * 4 })
+  await log.append('old', 'get', notification(10))
+  await log.append('old', 'get', notification(11))
+  await log.append('new', 'get', notification(12))
+  await log.append('new', 'get', notification(13))
+  assert.strictEqual(log.bytes, size * 4)
+  await log.append('new', 'get', notification(14))
+  assert.strictEqual(log.bytes, size * 4, 'never past the bound')
+  assert.strictEqual(await replayedIds(log, 'old', 'get', 0), 'gone', 'the oldest event of all went')
+  assert.deepStrictEqual(await replayedIds(log, 'old', 'get', 1), ['get.2'])
+  assert.deepStrictEqual(await replayedIds(log, 'new', 'get', 0), ['get.1', 'get.2', 'get.3'])
+
+  // Dropping a session gives its bytes back at once.
+  await log.drop('new')
+  assert.strictEqual(log.bytes, size)
+  for (let n = 0; n < 3; n++) await log.append('third', 'get', notification(20 + n))
+  assert.deepStrictEqual(await replayedIds(log, 'old', 'get', 1), ['get.2'], 'nothing of old was evicted for room that was free')
+})
+
+test('MemoryEventLog: many sessions coming and going keep the bytes and the queue bounded', async (t) => {
+  const log = new MemoryEventLog({ maxEvents: 50, maxBytesPerSession: 1024 * 1024, maxBytes: 20_000 })
+  for (let session = 0; session < 300; session++) {
+    for (let n = 0; n < 20; n++) await log.append(`s${session}`, 'get', notification(n))
+    if (session % 2 === 0) await log.drop(`s${session}`)
+  }
+  assert.ok(log.bytes <= 20_000, `bytes ${log.bytes}`)
+  assert.deepStrictEqual(await replayedIds(log, 's299', 'get', 17), ['get.18', 'get.19', 'get.20'], 'the newest are kept')
+})
+
+test('Deque: push and shift in order, at() from the head, across compactions', (t) => {
+  const deque = new Deque<number>()
+  const expected: number[] = []
+  for (let i = 0; i < 1000; i++) {
+    deque.push(i)
+    expected.push(i)
+    if (i % 3 === 0) assert.strictEqual(deque.shift(), expected.shift())
+  }
+  assert.strictEqual(deque.length, expected.length)
+  assert.strictEqual(deque.at(0), expected[0])
+  assert.strictEqual(deque.at(5), expected[5])
+  assert.strictEqual(deque.at(-1), undefined)
+  assert.deepStrictEqual([...deque], expected)
+  deque.retain((n) => n % 2 === 0)
+  assert.deepStrictEqual([...deque], expected.filter((n) => n % 2 === 0))
+  while (deque.length > 0) deque.shift()
+  assert.strictEqual(deque.shift(), undefined)
 })
 
 test('formatEventId: <streamId>.<seq>', (t) => {

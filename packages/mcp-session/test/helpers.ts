@@ -136,13 +136,9 @@ export class ControlledEventLog implements EventLog {
     return id
   }
 
-  async replay (sessionId: string, after: EventId): Promise<StoredEvent[]> {
+  async replay (sessionId: string, after: EventId): Promise<StoredEvent[] | undefined> {
     if (this.replayGate !== undefined) await this.replayGate
     return this.inner.replay(sessionId, after)
-  }
-
-  retained (sessionId: string, streamId: string): Promise<{ first: number | undefined, last: number }> {
-    return this.inner.retained(sessionId, streamId)
   }
 
   drop (sessionId: string): Promise<void> {
@@ -182,6 +178,12 @@ export interface Services {
 
 export function memoryServices (): { store: MemorySessionStore, eventLog: MemoryEventLog, bus: MemoryMessageBus } {
   return { store: new MemorySessionStore(), eventLog: new MemoryEventLog(), bus: new MemoryMessageBus() }
+}
+
+/** The ids a replay gives, or `'gone'` when the log no longer holds all it should. */
+export async function replayedIds (log: EventLog, sessionId: string, streamId: string, seq = 0): Promise<string[] | 'gone'> {
+  const events = await log.replay(sessionId, { streamId, seq })
+  return events === undefined ? 'gone' : events.map((event) => event.id)
 }
 
 /** A started McpSessions over `services` (memory ones by default), closed when the test ends. */

@@ -109,3 +109,39 @@ test('MemorySessionStore: count counts live records only, not expired ones', asy
   t.mock.timers.tick(4000)
   assert.strictEqual(await store.count(), 0)
 })
+
+test('MemorySessionStore: create checks the caps and creates in one step, refusing with the cap reached', async (t) => {
+  clock(t)
+  const store = new MemorySessionStore()
+  const caps = { maxSessions: 3, maxSessionsPerPrincipal: 2 }
+  assert.strictEqual(await store.create(sessionRecord('a1', { principal: 'alice' }), 1000, caps), 'created')
+  assert.strictEqual(await store.create(sessionRecord('a2', { principal: 'alice' }), 1000, caps), 'created')
+  assert.strictEqual(await store.create(sessionRecord('a3', { principal: 'alice' }), 1000, caps), 'principal-limit')
+  assert.strictEqual(await store.get('a3'), undefined, 'nothing stored when refused')
+  assert.strictEqual(await store.create(sessionRecord('n1'), 1000, caps), 'created', 'no principal: only maxSessions applies')
+  assert.strictEqual(await store.create(sessionRecord('b1', { principal: 'bob' }), 1000, caps), 'session-limit')
+  assert.strictEqual(await store.count(), 3)
+  assert.strictEqual(await store.create(sessionRecord('x'), 1000), 'created', 'without caps, none applies')
+})
+
+test('MemorySessionStore: concurrent creates never pass a cap together', async (t) => {
+  clock(t)
+  const store = new MemorySessionStore()
+  const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+    store.create(sessionRecord(`s${i}`, { principal: i % 2 === 0 ? 'alice' : 'bob' }), 1000, { maxSessions: 5, maxSessionsPerPrincipal: 2 })))
+  assert.strictEqual(outcomes.filter((outcome) => outcome === 'created').length, 4, `two each: ${outcomes.join(', ')}`)
+  assert.strictEqual(await store.count('alice'), 2)
+  assert.strictEqual(await store.count('bob'), 2)
+})
+
+test('MemorySessionStore: expired records do not fill the caps; a record recreated under its id does not count against itself', async (t) => {
+  clock(t)
+  const store = new MemorySessionStore()
+  const caps = { maxSessions: 1, maxSessionsPerPrincipal: 1 }
+  assert.strictEqual(await store.create(sessionRecord('s1', { principal: 'alice' }), 1000, caps), 'created')
+  assert.strictEqual(await store.create(sessionRecord('s1', { principal: 'alice', logLevel: 'debug' }), 1000, caps), 'created')
+  assert.strictEqual((await store.get('s1'))?.logLevel, 'debug', 'replaced')
+  assert.strictEqual(await store.count('alice'), 1)
+  t.mock.timers.tick(1500)
+  assert.strictEqual(await store.create(sessionRecord('s2', { principal: 'alice' }), 1000, caps), 'created', 'the expired one was swept')
+})

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { MemoryEventLog, MemorySessionStore, parseEventId, Session, STANDALONE_STREAM_ID } from '../src/index.ts'
+import { McpError } from '@mcp-fastify/mcp-protocol'
+import { MemoryEventLog, MemorySessionStore, parseEventId, Session, STANDALONE_STREAM_ID, streamTopic } from '../src/index.ts'
 import { fakeSink, flush, notification, sessionRecord, streamServices } from './helpers.ts'
 
 /**
@@ -12,7 +13,12 @@ async function makeSession (): Promise<{ session: Session, store: MemorySessionS
   const eventLog = new MemoryEventLog()
   const record = sessionRecord('sess-1', { principal: 'alice' })
   await store.create(structuredClone(record), 60_000)
-  return { session: new Session(record, { store, ...streamServices(eventLog), changed: () => {} }), store, eventLog }
+  const services = streamServices(eventLog)
+  // The writers of streams written elsewhere answer probes: still writing.
+  services.probe = async (sessionId, streamId) => {
+    await services.bus.publish(streamTopic(sessionId, streamId), JSON.stringify({ alive: true }))
+  }
+  return { session: new Session(record, { store, ...services, changed: () => {}, settings: { maxSubscriptionsPerSession: 3 } }), store, eventLog }
 }
 
 test('Session: exposes its record', async (t) => {
@@ -48,6 +54,50 @@ test('Session: subscribe and unsubscribe are kept in the store', async (t) => {
   assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///b'])
   assert.strictEqual(session.isSubscribed('file:///a'), false)
   assert.strictEqual(session.isSubscribed('file:///b'), true)
+})
+
+test('Session: past maxSubscriptionsPerSession, subscribe is refused with -32602 and nothing changes', async (t) => {
+  const { session, store } = await makeSession()
+  for (const uri of ['file:///1', 'file:///2', 'file:///3']) await session.subscribe(uri)
+  await session.subscribe('file:///2') // already subscribed: not one more
+  await assert.rejects(session.subscribe('file:///4'), (error: McpError) => {
+    assert.ok(error instanceof McpError)
+    assert.strictEqual(error.code, -32602)
+    assert.match(error.message, /3 resources at most/)
+    assert.deepStrictEqual(error.data, { maxSubscriptions: 3 })
+    return true
+  })
+  assert.deepStrictEqual((await store.get('sess-1'))?.subscriptions, ['file:///1', 'file:///2', 'file:///3'])
+  assert.strictEqual(session.isSubscribed('file:///4'), false)
+  await session.unsubscribe('file:///1')
+  await session.subscribe('file:///4')
+  assert.strictEqual(session.isSubscribed('file:///4'), true, 'room again after an unsubscribe')
+})
+
+test('Session: a followed stream counts as an open stream and a connection, and closing the session ends it', async (t) => {
+  const { session, eventLog } = await makeSession()
+  await eventLog.append('sess-1', 'elsewhere01234567890', notification(1, 'notifications/progress'))
+  const sink = fakeSink()
+  assert.strictEqual(await session.resume('elsewhere01234567890.0', sink), 'followed')
+  assert.deepStrictEqual(sink.ids, ['elsewhere01234567890.1'])
+  assert.strictEqual(sink.ended, false, 'its writer still writes it')
+  assert.strictEqual(session.openStreams, 1)
+  assert.strictEqual(session.connected, true)
+  session.close()
+  assert.strictEqual(sink.ended, true, 'the session\'s end ends it')
+  assert.strictEqual(session.openStreams, 0)
+  assert.strictEqual(session.connected, false)
+})
+
+test('Session: a follower whose client went away no longer counts', async (t) => {
+  const { session, eventLog } = await makeSession()
+  await eventLog.append('sess-1', 'elsewhere01234567890', notification(1, 'notifications/progress'))
+  const sink = fakeSink()
+  await session.resume('elsewhere01234567890.0', sink)
+  sink.close()
+  assert.strictEqual(session.openStreams, 0)
+  session.close()
+  assert.strictEqual(sink.ended, false, 'nothing is ended twice')
 })
 
 test('Session: openStream gives each POST stream its own valid id', async (t) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
-import { errorCodes, McpSessions, STANDALONE_STREAM_ID } from '../src/index.ts'
+import { errorCodes, McpSessions, MemorySessionStore, REAP_BATCH, STANDALONE_STREAM_ID, type FailureEvent } from '../src/index.ts'
 import { resolveSettings } from '../src/options.ts'
 import { advance, fakeSink, flush, memoryServices, NEW_SESSION, notification, startSessions } from './helpers.ts'
 
@@ -12,7 +12,7 @@ function clock (t: TestContext): void {
 
 function standaloneEvents (sessions: McpSessions, sessionId: string): Promise<string[]> {
   return sessions.eventLog.replay(sessionId, { streamId: STANDALONE_STREAM_ID, seq: 0 })
-    .then((events) => events.map((event) => event.id))
+    .then((events) => events?.map((event) => event.id) ?? ['gone'])
 }
 
 test('McpSessions: create gives unique ids and stores the record', async (t) => {
@@ -390,4 +390,145 @@ test('McpSessions: close stops listening to the other nodes', async (t) => {
   a.broadcast(notification(1))
   await flush()
   assert.deepStrictEqual(await standaloneEvents(b, onB.id), [])
+})
+
+test('McpSessions: concurrent creates never pass maxSessions or maxSessionsPerPrincipal together', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { maxSessions: 4, maxSessionsPerPrincipal: 2 })
+  const alice = await Promise.allSettled(Array.from({ length: 5 }, () => sessions.create({ ...NEW_SESSION, principal: 'alice' })))
+  assert.strictEqual(alice.filter((outcome) => outcome.status === 'fulfilled').length, 2)
+  for (const outcome of alice.filter((outcome) => outcome.status === 'rejected')) {
+    assert.strictEqual((outcome.reason as { code: string }).code, 'FST_MCP_SESSION_PRINCIPAL_LIMIT')
+  }
+  const others = await Promise.allSettled(Array.from({ length: 5 }, () => sessions.create(NEW_SESSION)))
+  assert.strictEqual(others.filter((outcome) => outcome.status === 'fulfilled').length, 2)
+  for (const outcome of others.filter((outcome) => outcome.status === 'rejected')) {
+    assert.strictEqual((outcome.reason as { code: string }).code, 'FST_MCP_SESSION_LIMIT')
+  }
+  assert.strictEqual(await sessions.store.count(), 4)
+  assert.strictEqual(sessions.size, 4)
+})
+
+/** A memory store whose calls for the sessions in `failing` throw, as a store out of reach does. */
+function failingStore (failing: Set<string>): MemorySessionStore {
+  const store = new MemorySessionStore()
+  const fail = (id: string): void => { if (failing.has(id)) throw new Error(`store down for ${id}`) }
+  const { get, touch } = store
+  store.get = async (id) => { fail(id); return get.call(store, id) }
+  store.touch = async (id, ttlMs) => { fail(id); return touch.call(store, id, ttlMs) }
+  return store
+}
+
+test('McpSessions: the reaper goes on past a session it cannot look at, and reports it', async (t) => {
+  clock(t)
+  const failing = new Set<string>()
+  const failures: FailureEvent[] = []
+  const services = { ...memoryServices(), store: failingStore(failing) }
+  const sessions = new McpSessions(resolveSettings({ ttlMs: 1000, reapIntervalMs: 3_600_000 }), { ...services, failed: (event) => { failures.push(event) } })
+  await sessions.start()
+  t.after(() => sessions.close())
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const broken = await sessions.create(NEW_SESSION)
+  const idle = await sessions.create(NEW_SESSION)
+  const connected = await sessions.create(NEW_SESSION)
+  connected.openStandalone().attach(fakeSink())
+  failing.add(broken.id)
+  t.mock.timers.setTime(START + 900)
+  await sessions.get(connected.id)
+  t.mock.timers.setTime(START + 1500)
+  await sessions.reap()
+  assert.deepStrictEqual(ended, [idle.id], 'the session after the broken one was reaped')
+  assert.deepStrictEqual(failures.map(({ operation, sessionId }) => ({ operation, sessionId })), [{ operation: 'reap', sessionId: broken.id }])
+  assert.match(String(failures[0]?.error), /store down/)
+  assert.ok(await sessions.store.get(connected.id), 'the connected one was touched')
+  failing.clear()
+  await sessions.reap()
+  assert.deepStrictEqual(ended, [idle.id, broken.id], 'and the broken one on the next round, once the store answers')
+})
+
+test('McpSessions: the reaper looks at sessions REAP_BATCH at a time, in parallel', async (t) => {
+  clock(t)
+  const store = new MemorySessionStore()
+  let inFlight = 0
+  let most = 0
+  const { touch } = store
+  store.touch = async (id, ttlMs) => {
+    most = Math.max(most, ++inFlight)
+    await flush(1)
+    inFlight--
+    return touch.call(store, id, ttlMs)
+  }
+  const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, { ...memoryServices(), store })
+  for (let i = 0; i < REAP_BATCH * 2 + 10; i++) (await sessions.create(NEW_SESSION)).openStandalone().attach(fakeSink())
+  most = 0
+  await sessions.reap()
+  assert.strictEqual(most, REAP_BATCH, 'a batch at a time, all of it at once')
+})
+
+test('McpSessions: a reap started while one runs waits for it rather than running again', async (t) => {
+  clock(t)
+  const store = new MemorySessionStore()
+  let touches = 0
+  const { touch } = store
+  store.touch = async (id, ttlMs) => { touches++; await flush(1); return touch.call(store, id, ttlMs) }
+  const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, { ...memoryServices(), store })
+  ;(await sessions.create(NEW_SESSION)).openStandalone().attach(fakeSink())
+  touches = 0
+  await Promise.all([sessions.reap(), sessions.reap(), sessions.reap()])
+  assert.strictEqual(touches, 1)
+})
+
+test('McpSessions: a connected session whose record is gone (deleted elsewhere, news lost) ends at the next reap', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 })
+  const ended: string[] = []
+  sessions.onEnd((id) => ended.push(id))
+  const session = await sessions.create(NEW_SESSION)
+  const sink = fakeSink()
+  session.openStandalone().attach(sink)
+  await sessions.store.delete(session.id)
+  await sessions.reap()
+  assert.deepStrictEqual(ended, [session.id])
+  assert.strictEqual(sink.ended, true)
+})
+
+/** Two nodes on memory services whose probes are answered by the writer's node (as the Redis bus carries them). */
+async function twoNodes (t: TestContext): Promise<[McpSessions, McpSessions]> {
+  const services = memoryServices()
+  return [await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, services), await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 }, services)]
+}
+
+test('McpSessions: a stream followed on this node ends when the session is deleted, here or on the node that writes it', async (t) => {
+  clock(t)
+  for (const deleter of ['writer', 'follower'] as const) {
+    const [a, b] = await twoNodes(t)
+    const onA = await a.create(NEW_SESSION)
+    const stream = onA.openStream(1)
+    await stream.send(notification(1, 'notifications/progress'))
+    const onB = await b.get(onA.id)
+    const sink = fakeSink()
+    assert.strictEqual(await onB?.resume(`${stream.id}.0`, sink), 'followed')
+    assert.strictEqual(sink.ended, false, 'A still writes it')
+    assert.strictEqual(onB?.openStreams, 1)
+    await (deleter === 'writer' ? a : b).delete(onA.id)
+    await flush()
+    assert.strictEqual(sink.ended, true, `deleted on the ${deleter}'s node: the follower ended`)
+    await stream.send(notification(2, 'notifications/progress'))
+    assert.deepStrictEqual(sink.ids, [`${stream.id}.1`], 'and got nothing more')
+  }
+})
+
+test('McpSessions: a stream followed on this node ends when the session expires', async (t) => {
+  clock(t)
+  const [a, b] = await twoNodes(t)
+  const onA = await a.create(NEW_SESSION)
+  const stream = onA.openStream(1)
+  const onB = await b.get(onA.id)
+  const sink = fakeSink()
+  await onB?.resume(`${stream.id}.0`, sink)
+  // The record expires (A's node went away, say); B finds out at the client's next request.
+  await a.store.delete(onA.id)
+  assert.strictEqual(await b.get(onA.id), undefined)
+  assert.strictEqual(sink.ended, true)
 })

@@ -156,7 +156,7 @@ test('Stream: a sink that closes is detached; the stream logs on without it', as
   assert.strictEqual(stream.connected, false)
   await stream.send(notification(2))
   assert.deepStrictEqual(sink.ids, ['s.1'])
-  assert.deepStrictEqual((await log.replay(SESSION, { streamId: 's', seq: 1 })).map((e) => e.id), ['s.2'])
+  assert.deepStrictEqual((await log.replay(SESSION, { streamId: 's', seq: 1 }))?.map((e) => e.id), ['s.2'])
 })
 
 test('Stream: a replaced sink closing late does not detach the newer one', async (t) => {
