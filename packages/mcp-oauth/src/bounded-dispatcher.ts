@@ -81,7 +81,7 @@ class BoundedHandler implements Handler {
   }
 
   onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (this.#settled) return false
+    if (this.#settled || this.#failure !== undefined) return false
     const length = contentLength(rawHeaders)
     if (length !== undefined && length > this.#limits.maxBytes) {
       this.#fail(new AnswerTooLargeError(`${this.#url}: an answer of ${length} bytes is larger than ${this.#limits.maxBytes}`))
@@ -91,7 +91,8 @@ class BoundedHandler implements Handler {
   }
 
   onData (chunk: Buffer): boolean {
-    if (this.#settled) return false
+    // After a failure, nothing more reaches the caller, even before undici reports the abort.
+    if (this.#settled || this.#failure !== undefined) return false
     this.#received += chunk.length
     if (this.#received > this.#limits.maxBytes) {
       this.#fail(new AnswerTooLargeError(`${this.#url}: the answer is larger than ${this.#limits.maxBytes} bytes`))
@@ -103,7 +104,8 @@ class BoundedHandler implements Handler {
   onComplete (trailers: string[] | null): void {
     if (this.#settled) return
     this.#settle()
-    this.#inner.onComplete?.(trailers)
+    if (this.#failure !== undefined) this.#inner.onError?.(this.#failure)
+    else this.#inner.onComplete?.(trailers)
   }
 
   onError (error: Error): void {
