@@ -19,7 +19,7 @@ function pidOf (message: string | undefined): number {
 test('a node killed mid-stream: the SDK client resumes on another node, every event once, then an error that says the node went away', async (t) => {
   const redis = await startRedis(t)
   const cluster = await startCluster(t, redis, 2)
-  const { client, received } = await sdkClient(t, cluster.url)
+  const { client, received } = await sdkClient(t, cluster.url, { maxRetries: 2 }) // the SDK's default
   let writer: number | undefined
   const calling = client.callTool({ name: 'slow', arguments: { steps: 50, ms: 100 } }, undefined, {
     onprogress: ({ progress, message }) => { if (progress === 3) writer = pidOf(message) },
@@ -50,7 +50,7 @@ test('a node killed mid-stream: the SDK client resumes on another node, every ev
 test('a node killed after it finished a call its client was not connected for: the client resumes elsewhere and gets the result', async (t) => {
   const redis = await startRedis(t)
   const cluster = await startCluster(t, redis, 2)
-  const { client, received } = await sdkClient(t, cluster.url)
+  const { client, received } = await sdkClient(t, cluster.url, { maxRetries: 2 }) // the SDK's default
   let writer: number | undefined
   // The tool ends its connection after step 1 (SSE polling: the client comes back in 4 s), then
   // finishes at once: its last steps and result are logged while nobody listens.
