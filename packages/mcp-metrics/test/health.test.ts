@@ -112,7 +112,7 @@ test('load shedding (opt-in): under pressure, new MCP work gets 503 + Retry-Afte
   assert.equal(refused.statusCode, 503)
   assert.equal(refused.headers['retry-after'], '7')
   assert.deepEqual(refused.json(), {
-    jsonrpc: '2.0', error: { code: -32000, message: 'Service Unavailable: the server is under pressure, try again later' }
+    jsonrpc: '2.0', id: 2, error: { code: -32000, message: 'Service Unavailable: the server is under pressure, try again later' }
   })
   // What finishes work already begun still goes through: a cancellation, the end of a session.
   const cancel = await post(app, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } }, headers)
