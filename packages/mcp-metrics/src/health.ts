@@ -1,4 +1,3 @@
-import type { McpSessions } from '@mcp-fastify/mcp-session'
 import type { FastifyInstance } from 'fastify'
 import type { ReadyCheck } from './options.ts'
 
@@ -35,6 +34,11 @@ function run (check: ReadyCheck, timeoutMs: number): Promise<CheckResult> {
   })
 }
 
+/** What readiness needs of mcp-session (its `McpSessions`), without depending on it. */
+export interface SessionStoreHealth {
+  health (): Promise<{ ok: true } | { ok: false, reason: string }>
+}
+
 /**
  * Whether this instance should get traffic: not while it is closing, nor while the session store
  * does not answer (a Redis store that is down), nor while it sheds load, nor while a check of the
@@ -52,8 +56,8 @@ export class Readiness {
     for (const [name, check] of Object.entries(checks)) this.#checks.set(name, check)
   }
 
-  /** Checks the session store of the context (its `ping()`, through `McpSessions.health()`). */
-  watchSessions (sessions: McpSessions): void {
+  /** Checks the session store of the context (its `ping()`, through mcp-session's `McpSessions.health()`). */
+  watchSessions (sessions: SessionStoreHealth): void {
     this.#checks.set('sessionStore', async () => {
       const health = await sessions.health()
       if (!health.ok) throw new Error(health.reason)
