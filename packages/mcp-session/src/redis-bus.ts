@@ -1,3 +1,4 @@
+import { reportFailure } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import { luaScript, type RedisClient } from './redis-connection.ts'
 
@@ -74,7 +75,7 @@ export class RedisMessageBus implements MessageBus {
     return async () => {
       if (!listeners.delete(listener) || listeners.size > 0 || this.#topics.get(channel) !== listeners) return
       this.#topics.delete(channel)
-      await this.#subscriber.unsubscribe(channel).catch(() => {})
+      await this.#subscriber.unsubscribe(channel).catch((error: unknown) => reportFailure('session', 'unsubscribe from a bus topic', error))
     }
   }
 

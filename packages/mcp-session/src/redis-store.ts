@@ -1,3 +1,4 @@
+import { reportFailure } from '@mcp-fastify/mcp-protocol'
 import { checkPrefix, luaScript, sessionTag, type RedisClient } from './redis-connection.ts'
 import type { CreateOutcome, SessionCaps, SessionChanges, SessionRecord, SessionStore } from './store.ts'
 import { checkChanges, checkSession, checkTouched, parseJson, publishDropped, type DropReport } from './wire.ts'
@@ -137,7 +138,7 @@ export class RedisSessionStore implements SessionStore {
       await CREATE(this.#redis, [this.#key(record.id)], [ttlMs, ...fields])
     } catch (error) {
       // The reservation goes with the record that could not be written (if Redis lets us).
-      await UNINDEX(this.#redis, this.#index, [record.id]).catch(() => {})
+      await UNINDEX(this.#redis, this.#index, [record.id]).catch((error: unknown) => reportFailure('session', 'remove a refused session from the index', error))
       throw error
     }
     return 'created'

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { JSONRPCMessage, JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
+import { reportFailure, type JSONRPCMessage, type JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import {
   publishFailure, sessionCloseChannel, sessionOpenChannel, type FailureReport, type SessionCloseEvent, type SessionOpenEvent
@@ -64,7 +64,7 @@ export class McpSessions {
   async start (): Promise<void> {
     const { ttlMs, reapIntervalMs = Math.min(60_000, Math.ceil(ttlMs / 10)) } = this.settings
     // `reap` reports what fails and never rejects.
-    this.#reaper = setInterval(() => { this.reap().catch(() => {}) }, reapIntervalMs).unref()
+    this.#reaper = setInterval(() => { this.reap().catch((error: unknown) => reportFailure('session', 'reap idle sessions', error)) }, reapIntervalMs).unref()
     this.#unsubscribe = await this.bus.subscribe(NODES_TOPIC, (payload) => {
       const message = decodeNodeMessage(payload, this.dropped)
       if (message !== undefined && message.node !== this.node) this.#receive(message)
@@ -118,7 +118,7 @@ export class McpSessions {
 
   /** Tells the other nodes that a session's log level or subscriptions changed here. */
   changed (sessionId: string, changes: SessionChanges): void {
-    this.#tell({ type: 'changed', sessionId, changes }).catch(() => {})
+    this.#tell({ type: 'changed', sessionId, changes }).catch((error: unknown) => reportFailure('session', 'tell the other nodes a session changed', error))
   }
 
   /** See `StreamServices.probe`. */
@@ -185,7 +185,8 @@ export class McpSessions {
   broadcast (notification: JSONRPCNotification, uri?: string): void {
     const key = randomUUID()
     this.#deliver(key, notification, uri)
-    this.#tell(uri === undefined ? { type: 'notify', key, notification } : { type: 'notify', key, notification, uri }).catch(() => {})
+    this.#tell(uri === undefined ? { type: 'notify', key, notification } : { type: 'notify', key, notification, uri })
+      .catch((error: unknown) => reportFailure('session', 'publish a notification to the other nodes', error))
   }
 
   /**
@@ -282,7 +283,8 @@ export class McpSessions {
   }
 
   async #tell (message: NodeNews): Promise<void> {
-    await this.bus.publish(NODES_TOPIC, JSON.stringify({ ...message, node: this.node })).catch(() => {})
+    await this.bus.publish(NODES_TOPIC, JSON.stringify({ ...message, node: this.node }))
+      .catch((error: unknown) => reportFailure('session', `tell the other nodes (${message.type})`, error))
   }
 
   #receive (message: NodeMessage): void {
@@ -292,7 +294,8 @@ export class McpSessions {
     } else if (message.type === 'probe') {
       if (writerOf(message.streamId) !== this.node) return
       const alive = this.#local.get(message.sessionId)?.writes(message.streamId) === true
-      this.bus.publish(streamTopic(message.sessionId, message.streamId), JSON.stringify({ alive } satisfies StreamWire)).catch(() => {})
+      this.bus.publish(streamTopic(message.sessionId, message.streamId), JSON.stringify({ alive } satisfies StreamWire))
+        .catch((error: unknown) => reportFailure('session', 'answer a probe of a stream', error))
     } else if (message.type === 'changed') {
       this.#local.get(message.sessionId)?.apply(message.changes)
     } else if (message.type === 'ended') {
@@ -338,7 +341,7 @@ export class McpSessions {
     for (const session of this.#local.values()) {
       const stream = session.standalone
       if (stream === undefined || (uri !== undefined && !session.isSubscribed(uri))) continue
-      stream.send(notification, key).catch(() => {})
+      stream.send(notification, key).catch((error: unknown) => reportFailure('session', 'deliver a notification to a session\'s stream', error))
     }
   }
 }

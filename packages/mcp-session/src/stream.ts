@@ -1,4 +1,4 @@
-import { ErrorCode, errorResponse, type JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
+import { ErrorCode, errorResponse, reportFailure, type JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import { FST_MCP_SESSION_EVENTS_GONE } from './errors.ts'
 import { formatEventId, parseEventId, type EventLog, type StoredEvent } from './event-log.ts'
@@ -167,7 +167,8 @@ export class Stream {
       this.#sink.write(id, message)
     } else if (id !== undefined) {
       const wire: StreamWire = final ? { id, message, final: true } : { id, message }
-      await this.#services.bus.publish(streamTopic(this.#sessionId, this.id), JSON.stringify(wire)).catch(() => {})
+      await this.#services.bus.publish(streamTopic(this.#sessionId, this.id), JSON.stringify(wire))
+        .catch((error: unknown) => reportFailure('session', 'publish a stream event for a connection on another node', error))
     }
   }
 
@@ -183,7 +184,7 @@ export class Stream {
   /** Keeps the listener for as long as its connection holds the stream; writes what it kept. */
   #hear (sink: StreamSink, listening: Listening, replayed: Set<string>): void {
     if (this.#sink !== sink) {
-      listening.unlisten().catch(() => {})
+      listening.unlisten().catch((error: unknown) => reportFailure('session', 'stop listening for a stream', error))
       return
     }
     this.#unlisten = listening.unlisten
@@ -215,7 +216,10 @@ export class Stream {
       const wire = decodeStreamWire(payload, this.#services.dropped)
       if (wire === undefined) return
       if ('takeover' in wire) {
-        if (wire.takeover !== node) this.#enqueue(async () => { if (this.#sink === sink) this.#detach()?.end() }).catch(() => {})
+        if (wire.takeover !== node) {
+          this.#enqueue(async () => { if (this.#sink === sink) this.#detach()?.end() })
+            .catch((error: unknown) => reportFailure('session', 'hand a stream over to another node', error))
+        }
       } else if ('message' in wire) {
         if (held !== undefined) held.push(wire)
         else write(wire)
@@ -241,13 +245,14 @@ export class Stream {
   #detach (): StreamSink | undefined {
     const sink = this.#sink
     this.#sink = undefined
-    this.#unlisten?.().catch(() => {})
+    this.#unlisten?.().catch((error: unknown) => reportFailure('session', 'stop listening for a stream', error))
     this.#unlisten = undefined
     return sink
   }
 
   #enqueue (work: () => Promise<void>): Promise<void> {
     const done = this.#queue.then(work)
+    // The caller gets `done`, and its rejection; the queue only waits for it to settle.
     this.#queue = done.catch(() => {})
     return done
   }
@@ -305,13 +310,13 @@ export async function follow (services: StreamServices, sessionId: string, strea
     ended = true
     clearTimeout(reprobe)
     sink.end()
-    unsubscribe().catch(() => {})
+    unsubscribe().catch((error: unknown) => reportFailure('session', 'stop following a stream', error))
   }
   sink.onClose(() => {
     if (ended) return
     ended = true
     clearTimeout(reprobe)
-    unsubscribe().catch(() => {})
+    unsubscribe().catch((error: unknown) => reportFailure('session', 'stop following a stream', error))
   })
   function probe (): Promise<boolean | undefined> {
     return new Promise((resolve) => {
@@ -325,7 +330,7 @@ export async function follow (services: StreamServices, sessionId: string, strea
     if (ended) return
     if (alive === false) finish()
     else if (alive === undefined) await answerGone()
-    else reprobe = setTimeout(() => { probe().then(settle).catch(() => {}) }, REPROBE_MS).unref()
+    else reprobe = setTimeout(() => { probe().then(settle).catch((error: unknown) => reportFailure('session', 'probe the writer of a followed stream', error)) }, REPROBE_MS).unref()
   }
   async function answerGone (): Promise<void> {
     const message = errorResponse(requestIdOf(streamId), ErrorCode.NodeGone, NODE_GONE_MESSAGE)
