@@ -18,6 +18,11 @@ export class McpMetrics {
   readonly #tracing: Tracing | undefined
   readonly #readiness: Readiness
 
+  /**
+   * Built by the plugin; apps use the instance at `app.mcpMetrics`.
+   *
+   * @internal
+   */
   constructor (registry: Registry, tracing: Tracing | undefined, readiness: Readiness) {
     this.registry = registry
     this.#tracing = tracing

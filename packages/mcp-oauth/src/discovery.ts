@@ -42,6 +42,11 @@ export class AuthorizationServer {
   #fetchedAt = 0
   #pending: Promise<AuthorizationServerMetadata> | undefined
 
+  /**
+   * Built by the plugin; apps use the instance at `app.mcpOAuth.authorizationServer`.
+   *
+   * @internal
+   */
   constructor (issuer: string, http: HttpClient, maxAgeMs: number) {
     this.issuer = issuer
     this.#http = http

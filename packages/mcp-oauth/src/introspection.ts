@@ -41,6 +41,11 @@ export class Introspector {
   /** Introspection requests sent (for tests and metrics). */
   requests = 0
 
+  /**
+   * Built by the plugin; apps use the instance at `app.mcpOAuth.introspector`.
+   *
+   * @internal
+   */
   constructor (server: AuthorizationServer, http: HttpClient, settings: IntrospectionSettings, clockToleranceSec: number) {
     this.#server = server
     this.#http = http
@@ -54,7 +59,11 @@ export class Introspector {
     this.#cache.clear()
   }
 
-  /** The verdict on a token introspected before, while its answer is kept; `undefined` otherwise. */
+  /**
+   * The verdict on a token introspected before, while its answer is kept; `undefined` otherwise.
+   *
+   * @internal
+   */
   known (token: string, expected: ClaimExpectations): Verification | undefined {
     const entry = this.#cache.get(keyOf(token))
     if (entry === undefined) return undefined
@@ -62,6 +71,12 @@ export class Introspector {
     return this.#judge(entry.claims, expected)
   }
 
+  /**
+   * The verdict on a token: from the cache while its answer is kept, else introspected (once,
+   * however many requests present it meanwhile).
+   *
+   * @internal
+   */
   async verify (token: string, expected: ClaimExpectations): Promise<Verification> {
     const key = keyOf(token)
     const entry = this.#cache.get(key)

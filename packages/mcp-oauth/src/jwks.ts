@@ -47,6 +47,11 @@ export class JwksKeys {
   /** How many times the JWKS was fetched (for tests and metrics). */
   fetches = 0
 
+  /**
+   * Built by the plugin; apps use the instance at `app.mcpOAuth.keys`.
+   *
+   * @internal
+   */
   constructor (server: AuthorizationServer, http: HttpClient, settings: JwksSettings) {
     this.#server = server
     this.#http = http

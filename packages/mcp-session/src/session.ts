@@ -33,6 +33,11 @@ export class Session implements ClientSession {
   /** When this node last saw the session used (ms since epoch). */
   lastSeen = Date.now()
 
+  /**
+   * Built by the plugin's session registry, which creates and restores sessions.
+   *
+   * @internal
+   */
   constructor (record: SessionRecord, services: SessionServices) {
     this.id = record.id
     this.#record = record
