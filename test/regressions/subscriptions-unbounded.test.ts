@@ -10,7 +10,7 @@ test('past maxSubscriptionsPerSession, resources/subscribe is refused with -3260
   const app = await buildApp(t, {
     sessions: { maxSubscriptionsPerSession: 3 },
     declare (mcp) {
-      mcp.resourceTemplate({ uriTemplate: 'notes://{id}', name: 'note', read: (uri) => ({ contents: [{ uri: uri.href, text: 'a note' }] }) })
+      mcp.resourceTemplate({ uriTemplate: 'notes://{id}', name: 'note', read: (uri) => ({ contents: [{ uri, text: 'a note' }] }) })
     }
   })
   const { headers } = await initialize(app)
@@ -28,7 +28,7 @@ test('past maxSubscriptionsPerSession, resources/subscribe is refused with -3260
 test('by default a session holds at most 100 subscriptions', async (t) => {
   const app = await buildApp(t, {
     declare (mcp) {
-      mcp.resourceTemplate({ uriTemplate: 'notes://{id}', name: 'note', read: (uri) => ({ contents: [{ uri: uri.href, text: 'a note' }] }) })
+      mcp.resourceTemplate({ uriTemplate: 'notes://{id}', name: 'note', read: (uri) => ({ contents: [{ uri, text: 'a note' }] }) })
     }
   })
   const { headers } = await initialize(app)
