@@ -71,5 +71,5 @@ export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettin
 export { errorCodes } from './errors.ts'
 export {
   droppedChannel, failureChannel, sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
-  type DroppedEvent, type FailureEvent, type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
+  type DroppedEvent, type FailureEvent, type FailureReport, type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
 } from './channels.ts'
