@@ -1,6 +1,7 @@
 import type { McpServer } from '@mcp-fastify/mcp-protocol'
 import { Type } from '@sinclair/typebox'
 import { declare2026Fixtures } from './fixtures-2026.ts'
+import { declareTaskFixtures } from './fixtures-tasks.ts'
 
 // A 1×1 PNG and a short silent WAV, base64.
 export const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
@@ -277,4 +278,5 @@ export function declareFixtures (mcp: McpServer): void {
     })
   })
   declare2026Fixtures(mcp)
+  declareTaskFixtures(mcp)
 }

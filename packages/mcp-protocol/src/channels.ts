@@ -43,3 +43,38 @@ export const failureChannel = channel('mcp-fastify:failure')
 export function reportFailure (component: FailureEvent['component'], action: string, error: unknown): void {
   if (failureChannel.hasSubscribers) failureChannel.publish({ component, action, error } satisfies FailureEvent)
 }
+
+/**
+ * One task run by this node (tasks extension), on the tracing channel `mcp-fastify:task`:
+ * `start` when it is created (its `tools/call` is answered with it), `asyncEnd` when it ended
+ * here, with its final status. Nothing is built or published while nobody subscribes.
+ */
+export interface McpTaskEvent {
+  taskId: string
+  tool: string
+  /** The `_meta` of the request that created it (trace context). */
+  meta: Record<string, unknown> | undefined
+  /** Set before `asyncEnd`. */
+  status?: 'completed' | 'failed' | 'cancelled'
+  /**
+   * Set before `asyncEnd` when it did not complete cleanly: `tool_error` (completed, `isError`),
+   * the JSON-RPC code it failed with, `expired` (its TTL ran out), `shutdown` (its node closed).
+   */
+  errorType?: string
+}
+
+export const taskChannel = tracingChannel<unknown, McpTaskEvent>('mcp-fastify:task')
+
+/**
+ * A task that ended without its node: failed because the node running it went away (`node_gone`),
+ * or because its TTL ran out while nothing ran it (`expired`), found by the node that published
+ * this on `mcp-fastify:task:ended`.
+ */
+export interface TaskEndedEvent {
+  taskId: string
+  tool: string
+  status: 'failed'
+  errorType: 'node_gone' | 'expired'
+}
+
+export const taskEndedChannel = channel('mcp-fastify:task:ended')

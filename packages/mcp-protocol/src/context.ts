@@ -54,6 +54,17 @@ const validators = {
   'roots/list': compile(ListRootsResultSchema)
 }
 
+/**
+ * @internal What a request's context turns to once the call became a task (tasks extension):
+ * questions park the handler until answered through `tasks/update`, progress becomes the task's
+ * status message (`TaskRun`).
+ */
+export interface TaskBinding {
+  readonly id: string
+  ask<T> (request: InputRequest, key?: string): Promise<T>
+  progress (progress: number, total?: number, message?: string): Promise<void>
+}
+
 export interface ContextDependencies {
   clientRequests: ClientRequests
   requestTimeoutMs: number
@@ -77,6 +88,8 @@ export class McpContext {
   #byClient = false
   #lastProgress = -Infinity
   #done = false
+  #task: TaskBinding | undefined
+  #startTask: (() => Promise<void>) | undefined
 
   constructor (
     deps: ContextDependencies, session: ClientSession, request: JSONRPCRequest,
@@ -98,7 +111,45 @@ export class McpContext {
     }, { once: true })
   }
 
-  /** Aborted when the client cancels the request or its session ends. */
+  /**
+   * The id of the task this call runs as (tasks extension), once it is one: from the start for a
+   * tool that supports tasks, called by a client that declared the extension; after
+   * `startTask()` for one declared with `task: { start: 'handler' }`.
+   */
+  get taskId (): string | undefined {
+    return this.#task?.id
+  }
+
+  /**
+   * From here on, the call runs as a task, when it may (its tool declares `taskSupport` with
+   * `task: { start: 'handler' }`, and the client declared the tasks extension): the client is
+   * answered with the task at once, and the handler goes on in the background, its questions
+   * asked through the task. Otherwise, and once a task, nothing changes. Questions asked before
+   * are asked the usual way (2026-07-28: `input_required` rounds), so the task starts with them
+   * answered.
+   */
+  async startTask (): Promise<void> {
+    if (this.#task === undefined && this.#startTask !== undefined) await this.#startTask()
+  }
+
+  /** @internal the engine lets the handler start a task (`startTask`). */
+  allowTask (start: () => Promise<void>): void {
+    this.#startTask = start
+  }
+
+  /** @internal the call is a task from now on: only the task (cancel, TTL, shutdown) cancels it. */
+  becomeTask (binding: TaskBinding): void {
+    this.#task = binding
+  }
+
+  /** @internal the task is stopped (`tasks/cancel`, its TTL, a shutdown): the signal is aborted. */
+  abortTask (reason: Error): void {
+    if (this.#cancelled !== undefined) return
+    this.#cancelled = reason
+    this.#abort?.abort(reason)
+  }
+
+  /** Aborted when the client cancels the request or its session ends (a task: cancelled, expired, or its node shuts down). */
   get signal (): AbortSignal {
     if (this.#abort === undefined) {
       this.#abort = new AbortController()
@@ -121,7 +172,8 @@ export class McpContext {
 
   /** @internal the engine calls this for `notifications/cancelled`, when a session ends, at shutdown. */
   cancel (reason: Error, byClient = false): void {
-    if (this.#cancelled !== undefined || this.#done) return
+    // A task outlives its request: the request's end, or its stream's, does not stop it.
+    if (this.#cancelled !== undefined || this.#done || this.#task !== undefined) return
     this.#cancelled = reason
     this.#byClient = byClient
     this.#abort?.abort(reason)
@@ -137,6 +189,8 @@ export class McpContext {
    * traffic nothing is sent unless the request carried a `logLevel`.
    */
   async log (level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
+    // Tasks carry no notifications (tasks extension): there is no request left to send them on.
+    if (this.#task !== undefined) return
     const threshold = this.session.logLevel
     if (threshold === undefined ? versionFeatures(this.session.protocolVersion).logOnlyWhenAsked : LOG_SEVERITY[level] < LOG_SEVERITY[threshold]) return
     await this.notify('notifications/message', logger === undefined ? { level, data } : { level, data, logger })
@@ -148,6 +202,8 @@ export class McpContext {
    * request is answered or cancelled: its token no longer names an active request.
    */
   async progress (progress: number, total?: number, message?: string): Promise<void> {
+    // A task's progress is its status message, which `tasks/get` shows.
+    if (this.#task !== undefined) return this.#task.progress(progress, total, message)
     const progressToken = this.meta?.progressToken
     if (progressToken === undefined || this.#done || this.#cancelled !== undefined || !(progress > this.#lastProgress)) return
     this.#lastProgress = progress
@@ -199,7 +255,9 @@ export class McpContext {
     return versionFeatures(this.session.protocolVersion).clientInput === 'inputRequired'
   }
 
-  #input<T> (request: InputRequest, options: ClientRequestOptions | undefined): T {
+  #input<T> (request: InputRequest, options: ClientRequestOptions | undefined): T | Promise<T> {
+    // A task asks through its `inputRequests`, and waits for the answer.
+    if (this.#task !== undefined) return this.#task.ask<T>(request, options?.key)
     // Only tools/call, prompts/get and resources/read may answer input_required (MRTR).
     if (this.#round === undefined) throw new FST_MCP_PROTOCOL_NO_INPUT(request.method, this.method)
     return this.#round.ask<T>(request, options?.key)

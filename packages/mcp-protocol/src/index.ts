@@ -10,7 +10,13 @@ export { headerParamsOf, type HeaderParam } from './tool-headers.ts'
 export { compile, explainSettings, type Validator } from './validation.ts'
 export { UriTemplate } from './uri-template.ts'
 export type { McpItemConfig, McpItemKind, Registration } from './registry.ts'
-export type { JsonObjectSchema, ToolDefinition, ToolResult } from './tools.ts'
+export type { JsonObjectSchema, TaskSupport, ToolDefinition, ToolResult, ToolTaskOptions } from './tools.ts'
+export { declaresTasks, taskView, type TaskOptions } from './tasks.ts'
+export {
+  acceptAnswers, applyEnd, isUnfinished, MemoryTaskStore, TaskRecordSchema,
+  type TaskEnd, type TaskNotice, type TaskRecord, type TaskRef, type TaskStore
+} from './task-store.ts'
+export { APP_MIME_TYPE, clientSupportsApps, type AppCsp, type AppPermissions, type AppResourceDefinition, type ToolUi } from './apps.ts'
 export type { ResourceDefinition, ResourceTemplateDefinition } from './resources.ts'
 export type { PromptArguments, PromptDefinition } from './prompts.ts'
 export type { Completer } from './completion.ts'
@@ -20,4 +26,7 @@ export {
   isEnvelopeVersion, isHandshakeVersion, isSupportedVersion, negotiateVersion, versionFeatures,
   type EnvelopeVersion, type HandshakeVersion, type ProtocolVersion, type VersionFeatures
 } from './versions.ts'
-export { failureChannel, reportFailure, requestChannel, type FailureEvent, type McpRequestEvent } from './channels.ts'
+export {
+  failureChannel, reportFailure, requestChannel, taskChannel, taskEndedChannel,
+  type FailureEvent, type McpRequestEvent, type McpTaskEvent, type TaskEndedEvent
+} from './channels.ts'

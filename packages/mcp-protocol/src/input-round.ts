@@ -35,10 +35,11 @@ export class InputRequiredSignal extends Error {
   }
 }
 
-const results = new Map<InputMethod, Validator>(Object.entries(inputKinds).map(([method, kind]) => [method as InputMethod, compile(kind.result)]))
+/** What answers each kind of question (also the tasks' questions, `task-run.ts`). */
+export const answerValidators: ReadonlyMap<InputMethod, Validator> = new Map<InputMethod, Validator>(Object.entries(inputKinds).map(([method, kind]) => [method as InputMethod, compile(kind.result)]))
 
 /** Short names for generated keys. */
-const KEY_PREFIX: Record<InputMethod, string> = {
+export const KEY_PREFIX: Record<InputMethod, string> = {
   'elicitation/create': 'elicitation',
   'sampling/createMessage': 'sampling',
   'roots/list': 'roots'
@@ -117,7 +118,7 @@ export class InputRound {
     const askedAs = this.#carried.q[key]
     if (askedAs !== undefined && askedAs !== digest) return undefined
     const response = this.#responses[key]
-    const validator = results.get(method)!
+    const validator = answerValidators.get(method)!
     if (!validator.check(response)) {
       throw new McpError(ErrorCode.InvalidParams, `inputResponses["${key}"] is not a ${method} result: ${validator.explain(response)}`)
     }
@@ -126,14 +127,15 @@ export class InputRound {
   }
 }
 
-function requiredCapability ({ method, params }: InputRequest): ClientCapabilities {
+/** The client capability a question needs (a URL elicitation, sampling with tools: their sub-capability). */
+export function requiredCapability ({ method, params }: InputRequest): ClientCapabilities {
   if (method === 'elicitation/create') return params?.mode === 'url' ? { elicitation: { url: {} } } : { elicitation: {} }
   if (method === 'sampling/createMessage') return params?.tools !== undefined ? { sampling: { tools: {} } } : { sampling: {} }
   return { roots: {} }
 }
 
 /** Whether `declared` has every capability (and sub-capability) of `required`. */
-function hasCapability (declared: ClientCapabilities, required: ClientCapabilities): boolean {
+export function hasCapability (declared: ClientCapabilities, required: ClientCapabilities): boolean {
   for (const [name, sub] of Object.entries(required) as Array<[string, Record<string, unknown>]>) {
     const have = (declared as Record<string, Record<string, unknown> | undefined>)[name]
     if (have === undefined || have === null) return false

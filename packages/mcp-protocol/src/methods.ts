@@ -7,8 +7,9 @@ import type { Prompts } from './prompts.ts'
 import type { Visible } from './registry.ts'
 import type { Resources } from './resources.ts'
 import { listenClosed, type CacheHint } from './revisions.ts'
-import { clientRequestParams, serverResults, type Implementation, type ServerCapabilities } from './schema/index.ts'
+import { clientRequestParams, EXTENSIONS, serverResults, type Implementation, type ServerCapabilities } from './schema/index.ts'
 import { tagged, type Subscriptions } from './subscriptions.ts'
+import type { Tasks } from './tasks.ts'
 import type { Tools } from './tools.ts'
 import { compile, type Validator } from './validation.ts'
 import { ENVELOPE_VERSIONS, negotiateVersion, type VersionFeatures } from './versions.ts'
@@ -50,6 +51,7 @@ export interface MethodDependencies {
   resources: Resources
   prompts: Prompts
   subscriptions: Subscriptions
+  tasks: Tasks
   pageSize: number
   info: Implementation
   instructions: string | undefined
@@ -118,6 +120,13 @@ export function defineMethods (deps: MethodDependencies): Map<string, Method> {
     bounded: false,
     advertised: (capabilities) => capabilities.tools !== undefined || capabilities.prompts !== undefined || capabilities.resources !== undefined
   })
+
+  // The tasks extension (2026-07-28): only while some tool supports tasks (else -32601), and only
+  // for requests that declare it (else -32021). `tasks/result` and `tasks/list` do not exist.
+  const tasksAdvertised = (capabilities: ServerCapabilities): boolean => capabilities.extensions?.[EXTENSIONS.tasks] !== undefined
+  define('tasks/get', p['tasks/get'], (params, ctx) => deps.tasks.get(params, ctx), { era: 'modern', advertised: tasksAdvertised })
+  define('tasks/update', p['tasks/update'], (params, ctx) => deps.tasks.update(params, ctx), { era: 'modern', advertised: tasksAdvertised })
+  define('tasks/cancel', p['tasks/cancel'], (params, ctx) => deps.tasks.cancel(params, ctx), { era: 'modern', advertised: tasksAdvertised })
 
   // Both eras.
   define('tools/list', p['tools/list'], (params, ctx) => {

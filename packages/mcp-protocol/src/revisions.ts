@@ -70,6 +70,7 @@ export function shapeResult (method: string, result: Result, shape: ShapeContext
   // `initialize` is answered before there is a session: the version it negotiated decides.
   const version = method === 'initialize' ? result.protocolVersion as HandshakeVersion : shape.session.protocolVersion
   const features = versionFeatures(version)
+  if (method === 'initialize' || method === 'server/discover') result = withExtensionsOf(result, features.extensions)
   if (features.resultEnvelope) return envelope(method, result, shape)
   const drop: string[] = []
   if (!features.titles) drop.push('title')
@@ -109,6 +110,20 @@ function envelope (method: string, result: Result, shape: ShapeContext): Result 
     shaped.cacheScope = personal ? 'private' : hint.scope ?? DEFAULT_SCOPE[kind]
   }
   return shaped
+}
+
+/** The capabilities of `result` with only the extensions the revision knows (none: no `extensions`). */
+function withExtensionsOf (result: Result, known: ReadonlySet<string>): Result {
+  const capabilities = result.capabilities as { extensions?: Result } | undefined
+  const extensions = capabilities?.extensions
+  if (extensions === undefined) return result
+  const kept = Object.keys(extensions).filter((id) => known.has(id))
+  if (kept.length === Object.keys(extensions).length) return result
+  const { extensions: _all, ...rest } = capabilities!
+  return {
+    ...result,
+    capabilities: kept.length === 0 ? rest : { ...rest, extensions: Object.fromEntries(kept.map((id) => [id, extensions[id]])) }
+  }
 }
 
 function without (item: Result, keys: readonly string[]): Result {

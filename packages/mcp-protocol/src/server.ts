@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
+import { Apps, type AppResourceDefinition } from './apps.ts'
 import { requestChannel, type McpRequestEvent } from './channels.ts'
 import { ClientRequests } from './client-requests.ts'
 import { McpContext, type McpContextExtra, type RequestChannel } from './context.ts'
@@ -11,12 +12,14 @@ import { paramsDigest, RequestStateCodec, type RequestStateOptions, type StateBi
 import { Resources, type ResourceDefinition, type ResourceTemplateDefinition } from './resources.ts'
 import { shapeResult, type CachingOptions } from './revisions.ts'
 import {
-  clientNotificationParams,
-  type CancelledNotificationParams, type Icon, type Implementation, type JSONRPCErrorResponse,
+  clientNotificationParams, EXTENSIONS,
+  type CallToolRequestParams, type CancelledNotificationParams, type Icon, type Implementation, type JSONRPCErrorResponse,
   type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse, type RequestId, type ServerCapabilities
 } from './schema/index.ts'
 import type { ClientSession } from './session.ts'
 import { Subscriptions } from './subscriptions.ts'
+import type { TaskStore } from './task-store.ts'
+import { isCreatedTask, Tasks, type TaskOptions } from './tasks.ts'
 import type { HeaderParam } from './tool-headers.ts'
 import { Tools, type JsonObjectSchema, type ToolDefinition } from './tools.ts'
 import { compile, type Validator } from './validation.ts'
@@ -59,6 +62,12 @@ export interface McpServerOptions {
    * second of the limit. `subscriptions/listen` streams are not limited.
    */
   handlerTimeoutMs?: number
+  /**
+   * The tasks extension (2026-07-28): where tasks are kept (`store`: this process's memory by
+   * default), their TTL, poll interval, bound per principal, and the node lease that tells a
+   * running task from one whose node died. See `TaskOptions`.
+   */
+  tasks?: TaskOptions
 }
 
 /** Hears a failure of user code, with the context of the request it happened in. */
@@ -94,6 +103,8 @@ export class McpServer {
   readonly #tools = new Tools(() => this.#listChanged('tools'), (error, ctx) => this.#report(error, ctx))
   readonly #resources = new Resources(() => this.#listChanged('resources'))
   readonly #prompts = new Prompts(() => this.#listChanged('prompts'))
+  readonly #apps = new Apps(this.#resources)
+  readonly #tasks: Tasks
   readonly #subscriptions: Subscriptions
   readonly #methods: Map<string, Method>
   readonly #inflight = new Map<string, McpContext>()
@@ -121,7 +132,9 @@ export class McpServer {
     this.#caching = options.caching ?? {}
     this.#handlerTimeoutMs = options.handlerTimeoutMs ?? 300_000
     this.#subscriptions = new Subscriptions(options.maxSubscriptions ?? 100_000)
+    this.#tasks = new Tasks(this.#tools, options.tasks ?? {}, (error, ctx) => this.#report(error, ctx))
     this.#methods = defineMethods({
+      tasks: this.#tasks,
       tools: this.#tools,
       resources: this.#resources,
       prompts: this.#prompts,
@@ -137,7 +150,19 @@ export class McpServer {
   tool<I extends TSchema | JsonObjectSchema = TSchema, O extends TSchema | JsonObjectSchema | undefined = undefined> (
     definition: ToolDefinition<I, O>
   ): Registration {
-    return this.#tools.add(definition as unknown as Parameters<Tools['add']>[0])
+    const { ui } = definition
+    // MCP Apps: the tool lists the app it is shown with (its resource declared first).
+    const linked = ui === undefined ? definition : { ...definition, _meta: this.#apps.toolMeta(definition.name, ui, definition._meta) }
+    return this.#tools.add(linked as unknown as Parameters<Tools['add']>[0])
+  }
+
+  /**
+   * Declares an MCP App (`io.modelcontextprotocol/ui`): a `ui://` resource of type
+   * `text/html;profile=mcp-app` with its `_meta.ui` (CSP, permissions, domain, border), which
+   * tools link with `ui: { resourceUri }`. The extension is advertised while one is declared.
+   */
+  appResource (definition: AppResourceDefinition): Registration {
+    return this.#apps.add(definition)
   }
 
   resource (definition: ResourceDefinition): Registration {
@@ -212,6 +237,11 @@ export class McpServer {
     if (this.#resources.size > 0) capabilities.resources = { subscribe: true, listChanged: true }
     if (this.#prompts.size > 0) capabilities.prompts = { listChanged: true }
     if (this.#prompts.size > 0 || this.#resources.size > 0) capabilities.completions = {}
+    // Extensions, where they are used: each revision is told those it knows (`revisions.ts`).
+    const extensions: Record<string, Record<string, never>> = {}
+    if (this.#tools.hasTasks) extensions[EXTENSIONS.tasks] = {}
+    if (this.#apps.size > 0) extensions[EXTENSIONS.ui] = {}
+    if (Object.keys(extensions).length > 0) capabilities.extensions = extensions
     this.#capabilities = capabilities
     return capabilities
   }
@@ -266,13 +296,21 @@ export class McpServer {
       round = new InputRound(inputResponses, carried, session.clientCapabilities)
     }
     const ctx = new McpContext(this.#contextDeps, session, request, channel, extra, round)
+    // The tasks extension: a required tool without it is -32021 before anything runs.
+    const tasking = request.method === 'tools/call'
+      ? this.#tasks.plan((request.params as CallToolRequestParams).name, session, this.#visibility(ctx)?.tool)
+      : undefined
+    if (tasking instanceof McpError) return errorResponse(request.id, tasking.code, tasking.message, tasking.data)
     const key = session.id === undefined ? undefined : inflightKey(session.id, request.id)
     if (key !== undefined) this.#inflight.set(key, ctx)
     const bounded = method.bounded !== false && this.#handlerTimeoutMs > 0
     this.#active.set(ctx, bounded ? Date.now() : undefined)
     if (bounded) this.#watch()
     try {
-      const result = await method.handler(request.params as never, ctx)
+      const run = async (): Promise<object> => method.handler(request.params as never, ctx)
+      const result = tasking === undefined ? await run() : await this.#tasks.call(tasking, ctx, run, method.result)
+      // A task is answered at once (the engine built it); its handler goes on in the background.
+      if (isCreatedTask(result)) return { jsonrpc: '2.0', id: request.id, result: this.#shape(request, session, method, result as Record<string, unknown>) }
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id, features)
       if (round !== undefined && (round.refusal !== undefined || round.pending)) return this.#endRound(request, session, round)
       if (method.result !== undefined && !method.result.check(result)) {
@@ -317,6 +355,28 @@ export class McpServer {
   close (): void {
     clearInterval(this.#watchdog)
     this.#watchdog = undefined
+    this.#tasks.close()
+  }
+
+  /**
+   * Keeps tasks in `store` (mcp-session's Redis store, shared by a cluster's nodes) instead of
+   * this process's memory; before any task is served.
+   */
+  useTaskStore (store: TaskStore): void {
+    this.#tasks.useStore(store)
+  }
+
+  /**
+   * A shutdown of tasks: those running here get `timeoutMs` to finish, then are stopped and
+   * failed, saying the node shut down; new calls of `required` task tools are refused meanwhile.
+   */
+  closeTasks (timeoutMs: number): Promise<void> {
+    return this.#tasks.shutdown(timeoutMs)
+  }
+
+  /** Tasks running on this node. */
+  get runningTasks (): number {
+    return this.#tasks.running
   }
 
   /** Whether `method` exists in `era`, and (2026-07-28) is behind a capability the server advertises. */

@@ -3,6 +3,7 @@ import type { McpContext } from './context.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, FST_MCP_PROTOCOL_INVALID_RESULT, McpError, UserError } from './errors.ts'
 import { dropUndefined, Registry, requireFunction, type McpItemConfig, type Registration, type Visible } from './registry.ts'
 import type { CallToolRequestParams, CallToolResult, ContentBlock, Icon, Meta, Tool, ToolAnnotations } from './schema/index.ts'
+import type { ToolUi } from './apps.ts'
 import { InputRequiredSignal } from './input-round.ts'
 import { headerParamsOf, type HeaderParam } from './tool-headers.ts'
 import { compile, type Validator } from './validation.ts'
@@ -11,6 +12,27 @@ import { compile, type Validator } from './validation.ts'
 export interface JsonObjectSchema {
   type: 'object'
   [keyword: string]: unknown
+}
+
+/**
+ * Whether a tool runs as a task (the tasks extension, `io.modelcontextprotocol/tasks`, 2026-07-28):
+ * `forbidden` never; `optional` for clients that declare the extension (others get the result);
+ * `required` always (a client that does not declare the extension gets -32021).
+ */
+export type TaskSupport = 'forbidden' | 'optional' | 'required'
+
+/** How a tool's tasks run. */
+export interface ToolTaskOptions {
+  /**
+   * When the call becomes a task: `call` (default), before the handler runs; `handler`, when the
+   * handler calls `ctx.startTask()` (after questions it asks first, the usual way), so the task
+   * starts with them answered. A handler that returns without calling it answers directly.
+   */
+  start?: 'call' | 'handler'
+  /** How long a task is kept from its creation (the server's `tasks.ttlMs` by default); past it, it fails if unfinished. */
+  ttlMs?: number
+  /** How often clients should poll (the server's `tasks.pollIntervalMs` by default). */
+  pollIntervalMs?: number
 }
 
 type ArgumentsOf<I> = I extends TSchema ? Static<I> : Record<string, unknown>
@@ -35,6 +57,12 @@ export interface ToolDefinition<I extends TSchema | JsonObjectSchema = TSchema, 
   _meta?: Meta
   /** What plugins read (mcp-oauth: `scopes`); never sent to clients. */
   config?: McpItemConfig
+  /** Whether it runs as a task (tasks extension); `forbidden` by default. The handler is the same either way. */
+  taskSupport?: TaskSupport
+  /** How its tasks run (`taskSupport` other than `forbidden`). */
+  task?: ToolTaskOptions
+  /** MCP Apps: the `ui://` app resource hosts show its results with (declared first with `appResource()`). */
+  ui?: ToolUi
   handler (args: ArgumentsOf<I>, ctx: McpContext): ToolResult<O> | Promise<ToolResult<O>>
 }
 
@@ -74,6 +102,7 @@ export class Tools {
       throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`tool name "${name}" must match ${TOOL_NAME}`)
     }
     requireFunction(definition.handler, `tool "${name}"`, 'handler')
+    checkTaskOptions(name, definition.taskSupport, definition.task)
     for (const [which, schema] of [['inputSchema', inputSchema], ['outputSchema', outputSchema]] as const) {
       if (schema !== undefined && (schema as { type?: unknown }).type !== 'object') {
         throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`the ${which} of tool "${name}" must be an object schema`)
@@ -100,6 +129,21 @@ export class Tools {
     return this.#registry.get(name)?.headers ?? []
   }
 
+  /** How tool `name` runs as a task, if it may and the client may see it. */
+  taskOf (name: string, visible?: Visible): { support: 'optional' | 'required', options: ToolTaskOptions } | undefined {
+    const definition = this.#registry.get(name, visible)?.definition
+    const support = definition?.taskSupport ?? 'forbidden'
+    return support === 'forbidden' ? undefined : { support, options: definition!.task ?? {} }
+  }
+
+  /** Whether some tool may run as a task (the tasks extension is then advertised). */
+  get hasTasks (): boolean {
+    for (const { definition } of this.#registry.values()) {
+      if ((definition.taskSupport ?? 'forbidden') !== 'forbidden') return true
+    }
+    return false
+  }
+
   /**
    * `tools/call`. An unknown tool is a protocol error (and so is an `McpError` the handler
    * throws); arguments that do not fit the schema, and a `UserError`, are tool errors the model
@@ -118,7 +162,8 @@ export class Tools {
       result = await entry.definition.handler(args as never, ctx) as UncheckedToolResult
     } catch (error) {
       // Asking the client for input (2026-07-28) ends the run: the engine answers input_required.
-      if (error instanceof McpError || error instanceof InputRequiredSignal) throw error
+      // A cancelled call (or task) ends as such: what its aborted work threw is no failure to report.
+      if (error instanceof McpError || error instanceof InputRequiredSignal || ctx.cancelled) throw error
       if (error instanceof UserError) return toolError(error.message)
       this.#report(error, ctx)
       return toolError(`Tool ${params.name} failed with an internal error`)
@@ -138,6 +183,24 @@ export class Tools {
     return result.content === undefined
       ? { ...result, content: [{ type: 'text', text: JSON.stringify(structuredContent) }] } as CallToolResult
       : result as CallToolResult
+  }
+}
+
+const TASK_SUPPORT = new Set(['forbidden', 'optional', 'required'])
+
+function checkTaskOptions (name: string, support: unknown, options: ToolTaskOptions | undefined): void {
+  if (support !== undefined && !TASK_SUPPORT.has(support as string)) {
+    throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`the taskSupport of tool "${name}" must be 'forbidden', 'optional' or 'required'`)
+  }
+  if (options === undefined) return
+  if (options.start !== undefined && options.start !== 'call' && options.start !== 'handler') {
+    throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`task.start of tool "${name}" must be 'call' or 'handler'`)
+  }
+  for (const key of ['ttlMs', 'pollIntervalMs'] as const) {
+    const value = options[key]
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`task.${key} of tool "${name}" must be a positive integer`)
+    }
   }
 }
 

@@ -83,7 +83,20 @@ export interface VersionFeatures {
   readonly logOnlyWhenAsked: boolean
   /** The code of `resources/read` for a URI nothing serves: -32002 (2025), -32602 (2026). */
   readonly resourceNotFoundCode: number
+  /**
+   * How long-running tool calls become tasks: `extension` (the tasks extension, SEP-2663,
+   * 2026-07-28, declared per request), or `none` (2025 revisions: served directly).
+   */
+  readonly tasks: 'extension' | 'none'
+  /**
+   * The extensions (SEP-2133) a server may advertise to the revision: none before 2025-06-18;
+   * MCP Apps from 2025-06-18 (in `initialize`); the tasks extension only on 2026-07-28.
+   */
+  readonly extensions: ReadonlySet<string>
 }
+
+const APPS = 'io.modelcontextprotocol/ui'
+const TASKS = 'io.modelcontextprotocol/tasks'
 
 const features = new Map<ProtocolVersion, VersionFeatures>(PROTOCOL_VERSIONS.map((version) => {
   const modern = isEnvelopeVersion(version)
@@ -99,7 +112,9 @@ const features = new Map<ProtocolVersion, VersionFeatures>(PROTOCOL_VERSIONS.map
     resultEnvelope: modern,
     clientInput: modern ? 'inputRequired' : 'requests',
     logOnlyWhenAsked: modern,
-    resourceNotFoundCode: modern ? -32602 : -32002
+    resourceNotFoundCode: modern ? -32602 : -32002,
+    tasks: modern ? 'extension' : 'none',
+    extensions: new Set(modern ? [APPS, TASKS] : version >= '2025-06-18' ? [APPS] : [])
   }]
 }))
 

@@ -379,7 +379,9 @@ test('the method tables list exactly the methods of the spec', () => {
   const clientRequests = [
     'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list',
     'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get',
-    'completion/complete', 'logging/setLevel', 'server/discover', 'subscriptions/listen'
+    'completion/complete', 'logging/setLevel', 'server/discover', 'subscriptions/listen',
+    // The tasks extension (SEP-2663)
+    'tasks/get', 'tasks/update', 'tasks/cancel'
   ]
   assert.deepEqual(Object.keys(clientRequestParams).sort(), [...clientRequests].sort())
   assert.deepEqual(Object.keys(serverResults).sort(), [...clientRequests].sort())

@@ -30,6 +30,7 @@ import {
 import { DiscoverResultSchema, ListenRequestParamsSchema, ListenResultSchema } from './modern.ts'
 import { ListRootsResultSchema } from './roots.ts'
 import { CreateMessageResultSchema } from './sampling.ts'
+import { DetailedTaskSchema, TaskAckResultSchema, TaskRequestParamsSchema, UpdateTaskRequestParamsSchema } from './tasks.ts'
 import {
   CallToolRequestParamsSchema,
   CallToolResultSchema,
@@ -49,6 +50,7 @@ export * from './prompts.ts'
 export * from './resources.ts'
 export * from './roots.ts'
 export * from './sampling.ts'
+export * from './tasks.ts'
 export * from './tools.ts'
 
 // For methods whose `params` the spec makes optional: accepts the object or undefined.
@@ -73,7 +75,11 @@ export const clientRequestParams = {
   'logging/setLevel': SetLevelRequestParamsSchema,
   // 2026-07-28
   'server/discover': optionalParams(RequestParamsSchema),
-  'subscriptions/listen': ListenRequestParamsSchema
+  'subscriptions/listen': ListenRequestParamsSchema,
+  // The tasks extension (2026-07-28)
+  'tasks/get': TaskRequestParamsSchema,
+  'tasks/update': UpdateTaskRequestParamsSchema,
+  'tasks/cancel': TaskRequestParamsSchema
 } as const
 export type ClientRequestMethod = keyof typeof clientRequestParams
 
@@ -111,5 +117,8 @@ export const serverResults = {
   'completion/complete': CompleteResultSchema,
   'logging/setLevel': EmptyResultSchema,
   'server/discover': DiscoverResultSchema,
-  'subscriptions/listen': ListenResultSchema
+  'subscriptions/listen': ListenResultSchema,
+  'tasks/get': DetailedTaskSchema,
+  'tasks/update': TaskAckResultSchema,
+  'tasks/cancel': TaskAckResultSchema
 } as const

@@ -8,9 +8,14 @@ const ListChangedCapabilitySchema = Type.Object({
   listChanged: Type.Optional(Type.Boolean())
 })
 
+// Extensions (SEP-2133, 2025-06-18 and later): settings by extension id, e.g.
+// `{ 'io.modelcontextprotocol/tasks': {} }`.
+const ExtensionsSchema = Type.Record(Type.String(), CapabilitySchema)
+
 // The 2025-11-25 `tasks` capability is not modelled; being open, these objects accept it.
 export const ClientCapabilitiesSchema = Type.Object({
   experimental: Type.Optional(Type.Record(Type.String(), CapabilitySchema)),
+  extensions: Type.Optional(ExtensionsSchema),
   roots: Type.Optional(ListChangedCapabilitySchema),
   sampling: Type.Optional(Type.Object({
     // `context` and `tools` were added in 2025-11-25.
@@ -27,6 +32,7 @@ export type ClientCapabilities = Static<typeof ClientCapabilitiesSchema>
 
 export const ServerCapabilitiesSchema = Type.Object({
   experimental: Type.Optional(Type.Record(Type.String(), CapabilitySchema)),
+  extensions: Type.Optional(ExtensionsSchema),
   logging: Type.Optional(CapabilitySchema),
   completions: Type.Optional(CapabilitySchema),
   prompts: Type.Optional(ListChangedCapabilitySchema),
