@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Redis } from 'ioredis'
+import { Redis, type Cluster } from 'ioredis'
 import { RedisSessionStore, type SessionRecord } from '../src/index.ts'
 import { sessionRecord } from './helpers.ts'
 import type { RedisBackend } from './redis-backends.ts'
@@ -306,5 +306,18 @@ export function redisStoreSuite (backend: RedisBackend): void {
     const fx = await backend.fixture(t)
     if (fx === undefined) return
     assert.throws(() => new RedisSessionStore(fx.redis, `${fx.prefix}{x}`), /may not contain/)
+  })
+
+  test(`RedisSessionStore on ${name}: scripts Redis forgot (SCRIPT FLUSH, a restart, a failover) are sent again`, async (t) => {
+    const fx = await backend.fixture(t)
+    if (fx === undefined) return
+    // Flushing the scripts of the shared Redis would disturb whoever else uses it: ours only.
+    if (fx.cluster === undefined) return t.skip('on the cluster the tests start')
+    const store = new RedisSessionStore(fx.redis, fx.prefix)
+    await store.create(sessionRecord('s1', { principal: 'alice' }), 10_000, { maxSessions: 10 })
+    for (const node of (fx.redis as Cluster).nodes('master')) await node.script('FLUSH')
+    assert.ok(await store.touch('s1', 10_000), 'touched after the flush')
+    assert.strictEqual(await store.count('alice'), 1)
+    assert.strictEqual(await store.create(sessionRecord('s2'), 10_000, { maxSessions: 10 }), 'created')
   })
 }
