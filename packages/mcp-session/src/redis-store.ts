@@ -16,6 +16,13 @@ import { checkChanges, checkSession, checkTouched, parseJson, publishDropped, ty
 // A record and the index are in different slots on a cluster, so they are written by two
 // scripts, one after the other: the index first when creating (the cap is a reservation, undone
 // if the record cannot be written), the record first when touching and deleting.
+//
+// The index is not written on every touch: an entry's expiry is set a tenth of `ttlMs` past the
+// record's (the record remembers it, field `x`), and a touch writes the index again only once
+// the record would outlive it. A request is then one command (the record's slot), and the
+// index's slot, which every node shares, sees about one write per session per tenth of `ttlMs`
+// of use; the price is that an expired session may count against the caps for up to a tenth of
+// `ttlMs` more.
 
 /** Expired index members pruned per script run at most, so no run blocks Redis for long. */
 const PRUNE_BATCH = 1000
@@ -49,8 +56,9 @@ local function index (id, expires, principal)
 end
 `
 
-// ARGV: id, ttlMs, maxSessions, principal ('' for none), maxSessionsPerPrincipal (0: unlimited).
-// 0: reserved; 1: maxSessions reached; 2: the principal's cap reached.
+// ARGV: id, ttlMs (with the index's margin), maxSessions, principal ('' for none),
+// maxSessionsPerPrincipal (0: unlimited). 0: reserved; 1: maxSessions reached; 2: the principal's
+// cap reached.
 const RESERVE = luaScript(`${INDEX}
 prune()
 local id, ttl, max, principal, owned = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
@@ -68,10 +76,10 @@ if known then unindex(id) end
 index(id, now + ttl, principal)
 return 0`)
 
-// ARGV: id, ttlMs, principal ('' for none). Puts back an entry pruned meanwhile (clocks of two
-// nodes of a cluster disagree, a touch failed half-way).
+// ARGV: id, expiry (ms since the epoch), principal ('' for none). Puts back an entry pruned
+// meanwhile (a touch that failed half-way).
 const TOUCH_INDEX = luaScript(`${INDEX}
-index(ARGV[1], now + tonumber(ARGV[2]), ARGV[3])
+index(ARGV[1], tonumber(ARGV[2]), ARGV[3])
 return 1`)
 
 const UNINDEX = luaScript(`${INDEX}
@@ -92,14 +100,29 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`)
 
+// ARGV: ttlMs, the index's margin. Returns log level, subscriptions, principal, and the expiry
+// the index must be given now (0: it need not be written).
 const TOUCH = luaScript(`
 if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return false end
-return redis.call('HMGET', KEYS[1], 'l', 'u', 'p')`)
+local fields = redis.call('HMGET', KEYS[1], 'l', 'u', 'p', 'x')
+local t = redis.call('TIME')
+local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+local indexed = 0
+if expires > (tonumber(fields[4]) or 0) then
+  indexed = expires + tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], 'x', indexed)
+end
+return { fields[1], fields[2], fields[3], indexed }`)
 
 const UPDATE = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`)
+
+/** How far past a record's expiry its index entry is set: a touch writes the index once per this much use. */
+function margin (ttlMs: number): number {
+  return Math.ceil(ttlMs / 10)
+}
 
 /**
  * Session records in Redis, shared by every node: any node can serve any session. Works on a
@@ -122,7 +145,7 @@ export class RedisSessionStore implements SessionStore {
   async create (record: SessionRecord, ttlMs: number, caps?: SessionCaps): Promise<CreateOutcome> {
     const principal = record.principal ?? ''
     const reserved = await RESERVE(this.#redis, this.#index,
-      [record.id, ttlMs, caps?.maxSessions ?? Number.MAX_SAFE_INTEGER, principal, caps?.maxSessionsPerPrincipal ?? 0])
+      [record.id, ttlMs + margin(ttlMs), caps?.maxSessions ?? Number.MAX_SAFE_INTEGER, principal, caps?.maxSessionsPerPrincipal ?? 0])
     if (reserved === 1) return 'session-limit'
     if (reserved === 2) return 'principal-limit'
     const fields: string[] = [
@@ -169,12 +192,12 @@ export class RedisSessionStore implements SessionStore {
 
   /** What cannot be read back is reported, and left as the node holding the session knows it. */
   async touch (id: string, ttlMs: number): Promise<SessionChanges | undefined> {
-    const reply = await TOUCH(this.#redis, [this.#key(id)], [ttlMs])
+    const reply = await TOUCH(this.#redis, [this.#key(id)], [ttlMs, margin(ttlMs)])
     if (reply === null) return undefined
     const touched = checkTouched(reply, this.#dropped)
-    await TOUCH_INDEX(this.#redis, this.#index, [id, ttlMs, touched?.[2] ?? ''])
     if (touched === undefined) return {}
-    const [logLevel, subscriptions] = touched
+    const [logLevel, subscriptions, principal, indexed] = touched
+    if (indexed > 0) await TOUCH_INDEX(this.#redis, this.#index, [id, indexed, principal ?? ''])
     // No log level stored: none set (it may have been reset); no subscriptions: left as known.
     const changes = subscriptions === null
       ? { logLevel: logLevel ?? undefined }

@@ -1,6 +1,6 @@
 import {
   ClientCapabilitiesSchema, compile, ImplementationSchema, JSONRPCMessageSchema, JSONRPCNotificationSchema,
-  LoggingLevelSchema, PROTOCOL_VERSIONS, type Validator
+  LoggingLevelSchema, PROTOCOL_VERSIONS, TaskRecordSchema, type Validator
 } from '@mcp-fastify/mcp-protocol'
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox'
 import { droppedChannel, type DroppedEvent } from './channels.ts'
@@ -74,9 +74,13 @@ export const StoredSessionSchema = Type.Object({
   t: Type.String({ pattern: '^[0-9]{1,15}$' })
 })
 
-/** What the store's touch script reads back from a record: log level, subscriptions (JSON), principal; each may be absent. */
+/**
+ * What the store's touch script reads back from a record: log level, subscriptions (JSON),
+ * principal (each may be absent), and the expiry to give its index entry (0: none now).
+ */
 const TouchedSchema = Type.Tuple([
-  Type.Union([Type.String(), Type.Null()]), Type.Union([Type.String(), Type.Null()]), Type.Union([Type.String(), Type.Null()])
+  Type.Union([Type.String(), Type.Null()]), Type.Union([Type.String(), Type.Null()]), Type.Union([Type.String(), Type.Null()]),
+  Type.Integer({ minimum: 0 })
 ])
 
 /**
@@ -88,6 +92,20 @@ const ReplayedSchema = Type.Tuple([
   Type.Union([Type.Literal(0), Type.Literal(1)]),
   Type.Array(Type.Tuple([Type.Integer({ minimum: 1 }), Type.String(), Type.Union([Type.Literal('0'), Type.Literal('1')])]))
 ])
+
+/** The topic of one node's tasks (the tasks extension): what it is told about the tasks it runs. */
+export function tasksTopic (node: string): string {
+  return `mcp:tasks:${node}`
+}
+
+/** On a node's tasks topic: a client answered a question of task `id` (`input`), or cancelled it. */
+const TaskNoticeSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('input'), Type.Literal('cancel')])
+})
+
+/** A member of a node's task index: the principal (`null`: anonymous) and id of a task it runs. */
+const TaskIndexEntrySchema = Type.Tuple([Type.Union([Type.String(), Type.Null()]), Type.String()])
 
 /** Reports what was dropped: logs it and tells observers (`droppedChannel`). */
 export type DropReport = (event: DroppedEvent) => void
@@ -136,6 +154,10 @@ export const checkSession = checker(StoredSessionSchema, 'redis', 'session recor
 export const checkChanges = checker(SessionChangesSchema, 'redis', 'session record')
 export const checkTouched = checker(TouchedSchema, 'redis', 'session record')
 export const checkReplayed = checker(ReplayedSchema, 'redis', 'logged events')
+export const decodeTaskNotice = decoder(TaskNoticeSchema, 'bus', 'task notice')
+export const checkTaskRecord = checker(TaskRecordSchema, 'redis', 'task record')
+export const decodeTaskIndexEntry = decoder(TaskIndexEntrySchema, 'redis', 'task index entry')
+export const decodeTaskValue = decoder(Type.Unknown(), 'redis', 'task record')
 
 /** Tells observers; no logging (for stores used on their own). */
 export const publishDropped: DropReport = (event) => {
