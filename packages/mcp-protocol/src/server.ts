@@ -360,7 +360,7 @@ export class McpServer {
 
   /**
    * Keeps tasks in `store` (mcp-session's Redis store, shared by a cluster's nodes) instead of
-   * this process's memory; before any task is served.
+   * this process's memory, unless the options named a store; before any task is served.
    */
   useTaskStore (store: TaskStore): void {
     this.#tasks.useStore(store)

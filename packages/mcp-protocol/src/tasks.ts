@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { reportFailure, taskChannel, taskEndedChannel, type McpTaskEvent, type TaskEndedEvent } from './channels.ts'
 import type { McpContext } from './context.ts'
-import { ErrorCode, FST_MCP_PROTOCOL_INVALID_RESULT, McpError } from './errors.ts'
+import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, FST_MCP_PROTOCOL_INVALID_RESULT, McpError } from './errors.ts'
 import { answerValidators } from './input-round.ts'
 import type { Visible } from './registry.ts'
 import { EXTENSIONS, type TaskRequestParams, type TaskStatus, type UpdateTaskRequestParams } from './schema/index.ts'
@@ -67,6 +67,8 @@ const SWEEP_BATCH = 100
 const FINISH_TRIES = [0, 1000, 2000, 4000]
 
 const NOT_FOUND = 'Failed to retrieve task: Task not found'
+/** Ids are 22 characters; a store keeps them up to 64. */
+const MAX_ID_LENGTH = 64
 
 /** The `CreateTaskResult`s the engine built: trusted, and not a tool's result. */
 const created = new WeakSet<object>()
@@ -138,6 +140,8 @@ export class Tasks {
   readonly #report: (error: unknown, ctx: McpContext) => void
   readonly #settings: TaskSettings
   #store: TaskStore
+  /** The store was given in the options: a session plugin's does not replace it. */
+  readonly #given: boolean
   readonly #running = new Map<string, Running>()
   readonly #alive = new Map<string, { alive: boolean, at: number }>()
   #started: Promise<void> | undefined
@@ -151,6 +155,13 @@ export class Tasks {
     this.#tools = tools
     this.#report = report
     this.#store = options.store ?? new MemoryTaskStore()
+    this.#given = options.store !== undefined
+    for (const key of ['ttlMs', 'pollIntervalMs', 'maxPerPrincipal', 'leaseMs', 'sweepIntervalMs'] as const) {
+      const value = options[key]
+      if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+        throw new FST_MCP_PROTOCOL_INVALID_DEFINITION(`tasks.${key} must be a positive integer (got ${String(value)})`)
+      }
+    }
     this.#settings = {
       ttlMs: options.ttlMs ?? 3_600_000,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
@@ -170,9 +181,13 @@ export class Tasks {
     return this.#running.size
   }
 
-  /** Keeps tasks in `store` instead (a session plugin's shared store), before any task is created. */
+  /**
+   * Keeps tasks in `store` instead (a session plugin's shared store), unless the options named
+   * one; before any task is served.
+   */
   useStore (store: TaskStore): void {
-    if (this.#started !== undefined) throw new Error('The task store cannot change once tasks were served')
+    if (this.#given) return
+    if (this.#started !== undefined) throw new FST_MCP_PROTOCOL_INVALID_DEFINITION('the task store cannot change once tasks were served')
     this.#store = store
   }
 
@@ -424,6 +439,8 @@ export class Tasks {
 
   #ref (id: string, ctx: McpContext): TaskRef {
     if (!declaresTasks(ctx.session)) throw missingExtension()
+    // Longer than any id this engine makes: unknown, without asking the store.
+    if (id.length > MAX_ID_LENGTH) throw new McpError(ErrorCode.InvalidParams, NOT_FOUND)
     return { principal: ctx.session.principal ?? null, id }
   }
 

@@ -41,6 +41,8 @@ const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) =
       maxBytes: settings.maxEventBytes
     }),
     bus: bus ?? shared?.bus ?? new MemoryMessageBus(),
+    // With Redis, tasks are shared too (any node answers for any task); else the endpoint keeps its own.
+    tasks: shared?.tasks,
     dropped,
     failed: failureReporter((details, message) => app.log.error(details, message))
   })
@@ -66,6 +68,7 @@ export { MemoryMessageBus, type MessageBus } from './bus.ts'
 export { RedisSessionStore } from './redis-store.ts'
 export { RedisEventLog, type RedisEventLogOptions } from './redis-event-log.ts'
 export { RedisMessageBus } from './redis-bus.ts'
+export { RedisTaskStore } from './redis-task-store.ts'
 export type { RedisClient, RedisClusterOption, RedisOption } from './redis-connection.ts'
 export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettings } from './options.ts'
 export { errorCodes } from './errors.ts'

@@ -4,6 +4,7 @@ import { connect, ready, type RedisOption } from './redis-connection.ts'
 import { RedisMessageBus } from './redis-bus.ts'
 import { RedisEventLog } from './redis-event-log.ts'
 import { RedisSessionStore } from './redis-store.ts'
+import { RedisTaskStore } from './redis-task-store.ts'
 import type { DropReport } from './wire.ts'
 
 /** Where what goes wrong with Redis is reported (the plugin logs it). */
@@ -25,6 +26,7 @@ export async function redisServices (redis: RedisOption, settings: McpSessionSet
   store: RedisSessionStore
   eventLog: RedisEventLog
   bus: RedisMessageBus
+  tasks: RedisTaskStore
   close (): Promise<void>
 }> {
   const { keyPrefix: prefix, maxEventsPerSession: maxEvents, maxEventAgeMs: maxAgeMs, redisConnectTimeoutMs } = settings
@@ -50,10 +52,12 @@ export async function redisServices (redis: RedisOption, settings: McpSessionSet
   } finally {
     clearTimeout(timer)
   }
+  const bus = new RedisMessageBus(commands, subscriber, prefix, report.listener)
   return {
     store: new RedisSessionStore(commands, prefix, report.dropped),
     eventLog: new RedisEventLog(commands, { maxEvents, maxAgeMs, prefix, dropped: report.dropped }),
-    bus: new RedisMessageBus(commands, subscriber, prefix, report.listener),
+    bus,
+    tasks: new RedisTaskStore(commands, bus, prefix, report.dropped),
     close
   }
 }

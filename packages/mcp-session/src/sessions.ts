@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { reportFailure, type JSONRPCMessage, type JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
+import { reportFailure, type JSONRPCMessage, type JSONRPCNotification, type TaskStore } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import {
   publishFailure, sessionCloseChannel, sessionOpenChannel, type FailureReport, type SessionCloseEvent, type SessionOpenEvent
@@ -19,6 +19,8 @@ export interface McpSessionsServices {
   store: SessionStore
   eventLog: EventLog
   bus: MessageBus
+  /** Where the endpoint keeps tasks (tasks extension) when they must be shared: the Redis one. */
+  tasks?: TaskStore
   /** Where malformed values from other processes are reported (default: observers only). */
   dropped?: DropReport
   /** Where failures of the node's own work (the reaper) are reported (default: observers only). */
@@ -39,6 +41,8 @@ export class McpSessions {
   readonly store: SessionStore
   readonly eventLog: EventLog
   readonly bus: MessageBus
+  /** The task store the endpoint shares with the other nodes (with Redis); none in memory (the endpoint keeps its own). */
+  readonly tasks: TaskStore | undefined
   readonly dropped: DropReport
   readonly #failed: FailureReport
   /** This node's id (8 characters), unique per process start. */
@@ -56,6 +60,7 @@ export class McpSessions {
     this.store = services.store
     this.eventLog = services.eventLog
     this.bus = services.bus
+    this.tasks = services.tasks
     this.dropped = services.dropped ?? publishDropped
     this.#failed = services.failed ?? publishFailure
   }

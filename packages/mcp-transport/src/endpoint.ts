@@ -89,6 +89,8 @@ export interface Endpoint {
 export function useSessions (endpoint: Endpoint, sessions: McpSessions): void {
   const { server } = endpoint
   endpoint.sessions = sessions
+  // With Redis, tasks are shared: any node answers for a task another runs.
+  if (sessions.tasks !== undefined) server.useTaskStore(sessions.tasks)
   sessions.onEnd((sessionId) => server.closeSession(sessionId))
   sessions.onForward((sessionId, message) => {
     sessions.get(sessionId).then((session) => {

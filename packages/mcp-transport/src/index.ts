@@ -47,7 +47,7 @@ const CANCELLED_ANSWERS_MS = 1000
 const servedEndpoint = new WeakMap<McpSessions, string>()
 
 const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, options) => {
-  const { server: given, icons, requestState, caching, ...rest } = options
+  const { server: given, icons, requestState, caching, tasks, ...rest } = options
   const settings = resolveSettings(rest)
   const server = given ?? new McpServer({
     ...settings.serverInfo,
@@ -57,7 +57,8 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     requestTimeoutMs: settings.requestTimeoutMs,
     handlerTimeoutMs: settings.handlerTimeoutMs,
     requestState,
-    caching
+    caching,
+    tasks
   })
   // Failures of user code go to the request's log, whoever created the server.
   const unlisten = server.onError((error, ctx) => {
@@ -90,11 +91,14 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
     // 2026-07-28 listen streams end with their final result, written like any answer below.
     server.closeSubscriptions()
     connections.endAll(endpoint.sessions?.settings.retryMs, resumable)
+    // Tasks running here get the same time to finish, then fail saying the node shut down.
+    const tasksClosed = server.closeTasks(settings.drainTimeoutMs)
     if (!await answering.settled(settings.drainTimeoutMs)) {
       server.cancelAll(new McpError(ErrorCode.ConnectionClosed, 'Server shutting down'))
       // The cancelled requests answer at once (with an error saying so): let that be written.
       await answering.settled(CANCELLED_ANSWERS_MS)
     }
+    await tasksClosed
     connections.endAll()
   })
   // What failed where no client waits for it (here, in the engine, in mcp-session): logged, at

@@ -81,6 +81,12 @@ export interface McpTransportOptions extends SettingsInput {
   requestState?: McpServerOptions['requestState']
   /** Caching hints of 2026-07-28 results, per kind (`ttlMs: 0` by default). */
   caching?: McpServerOptions['caching']
+  /**
+   * Tasks (the tasks extension, 2026-07-28): `ttlMs`, `pollIntervalMs`, `maxPerPrincipal`,
+   * `leaseMs`, `sweepIntervalMs`, and `store` (by default mcp-session's Redis store when it has
+   * Redis, else this process's memory).
+   */
+  tasks?: McpServerOptions['tasks']
 }
 
 /** Defaults applied and checked once, at register time. */
