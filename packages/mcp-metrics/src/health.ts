@@ -3,7 +3,13 @@ import type { ReadyCheck } from './options.ts'
 
 export interface CheckResult {
   ok: boolean
+  /** Why it failed, in terms fit for anyone who can reach `/ready`: no host, port or upstream text. */
   reason?: string
+}
+
+/** A check's result with what only the log gets: the error it failed with. */
+interface CheckOutcome extends CheckResult {
+  error?: unknown
 }
 
 export interface ReadinessReport {
@@ -20,17 +26,13 @@ export interface PressureGauge {
 /** Names of the checks mcp-metrics makes itself; `readyChecks` must not take them. */
 export const BUILT_IN_CHECKS = ['sessionStore', 'pressure', 'closing']
 
-function reasonOf (error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 /** Runs one check, which fails when it rejects, throws, or has not answered within `timeoutMs`. */
-function run (check: ReadyCheck, timeoutMs: number): Promise<CheckResult> {
+function run (check: ReadyCheck, timeoutMs: number): Promise<CheckOutcome> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs).unref()
     Promise.resolve().then(check).then(
       () => { clearTimeout(timer); resolve({ ok: true }) },
-      (error: unknown) => { clearTimeout(timer); resolve({ ok: false, reason: reasonOf(error) }) })
+      (error: unknown) => { clearTimeout(timer); resolve({ ok: false, reason: 'the check failed (the log says why)', error }) })
   })
 }
 
@@ -69,12 +71,17 @@ export class Readiness {
     this.#closing = true
   }
 
-  async report (): Promise<ReadinessReport> {
+  /** The report; `failed` hears each check that failed with its error, for the log. */
+  async report (failed: (name: string, error: unknown) => void = () => {}): Promise<ReadinessReport> {
     if (this.#closing) return { status: 'unavailable', checks: { closing: { ok: false, reason: 'the server is shutting down' } } }
     const checks: Record<string, CheckResult> = {}
     const names = [...this.#checks.keys()]
     const results = await Promise.all(names.map((name) => run(this.#checks.get(name)!, this.#timeoutMs)))
-    names.forEach((name, index) => { checks[name] = results[index]! })
+    names.forEach((name, index) => {
+      const { error, ...result } = results[index]!
+      if (!result.ok) failed(name, error)
+      checks[name] = result
+    })
     if (this.#pressure !== undefined) {
       checks.pressure = this.#pressure.isUnderPressure() ? { ok: false, reason: 'under pressure: new MCP work is refused' } : { ok: true }
     }
@@ -89,8 +96,15 @@ export function healthRoutes (app: FastifyInstance, readiness: Readiness, health
     app.get(healthPath, async () => ({ status: 'ok' }))
   }
   if (readyPath !== false) {
-    app.get(readyPath, async (_request, reply) => {
-      const report = await readiness.report()
+    // A load balancer asks every few seconds: a failing check is logged at most every 10 s.
+    const lastLogged = new Map<string, number>()
+    app.get(readyPath, async (request, reply) => {
+      const report = await readiness.report((name, error) => {
+        const now = Date.now()
+        if (now - (lastLogged.get(name) ?? 0) < 10_000) return
+        lastLogged.set(name, now)
+        request.log.warn({ err: error, check: name }, 'mcp-metrics: a readiness check failed')
+      })
       if (report.status !== 'ok') reply.code(503)
       return report
     })
