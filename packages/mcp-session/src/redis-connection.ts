@@ -20,9 +20,11 @@ export interface RedisClusterOption {
  * What a shared store must do when Redis is out of reach: fail at once (the client gets a 503
  * and retries) rather than queue commands until it returns, and give up on a Redis that stops
  * answering after `commandTimeout`; never run later a command that already failed; reconnect by
- * itself, forever.
+ * itself, forever. And connect now (a duplicate of a `lazyConnect` client would wait for a
+ * first command that, without an offline queue, could never be sent).
  */
 const FAIL_FAST: Partial<RedisOptions> = {
+  lazyConnect: false,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   commandTimeout: 1000,
@@ -34,6 +36,7 @@ const FAIL_FAST: Partial<RedisOptions> = {
 function failFastCluster (options: ClusterOptions = {}): ClusterOptions {
   return {
     ...options,
+    lazyConnect: false,
     enableOfflineQueue: false,
     clusterRetryStrategy: (times) => Math.min(times * 100, 2000),
     redisOptions: {

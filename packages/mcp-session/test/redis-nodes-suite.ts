@@ -47,6 +47,22 @@ export function redisNodesSuite (backend: RedisBackend): void {
     assert.ok((await fx.channels(`${fx.prefix}*`)).length >= 1, 'the node listens on channels under the prefix')
   })
 
+  test(`nodes on ${name}: the app's own client (ioredis ${name === 'Redis' ? 'Redis' : 'Cluster'}) is duplicated, and left open when the app closes`, async (t) => {
+    const fx = await backend.fixture(t)
+    if (fx === undefined) return
+    const appsClient = await fx.connection()
+    const a = await node(fx, { redis: appsClient })
+    const b = await node(fx)
+    const session = await a.create(NEW_SESSION)
+    assert.strictEqual((await b.get(session.id))?.id, session.id, 'the other node (configured otherwise) finds it')
+    const app = Fastify()
+    await app.register(mcpSession, { redis: appsClient, keyPrefix: fx.prefix })
+    await app.ready()
+    await app.close()
+    assert.strictEqual(appsClient.status, 'ready', 'the app\'s client was not closed')
+    assert.strictEqual(await appsClient.ping(), 'PONG')
+  })
+
   test(`nodes on ${name}: a session created on A is found on B, with the same record`, async (t) => {
     const fx = await backend.fixture(t)
     if (fx === undefined) return
