@@ -78,8 +78,8 @@ export function redisBusSuite (backend: RedisBackend): void {
     await stopDropped()
     await stopDropped() // twice is harmless
     await nodeA.publish('topic', 'after one left')
-    await nodeA.publish('sentinel', 's1') // same publisher and subscriber connections: ordered
-    await waitFor(() => sentinel.got.length === 1, 2000, 'the first sentinel')
+    // One channel, one subscriber connection: the listener left would have heard it at once too.
+    await waitFor(() => kept.got.length === 2, 2000, 'the message after one left')
     assert.deepStrictEqual(dropped.got, ['before'], 'nothing after its unsubscribe')
     assert.deepStrictEqual(kept.got, ['before', 'after one left'])
 
@@ -87,7 +87,9 @@ export function redisBusSuite (backend: RedisBackend): void {
     assert.strictEqual(await fx.numsub(`${fx.prefix}topic`), 0, 'no listener left: unsubscribed in Redis')
     await nodeA.publish('topic', 'after both left')
     await nodeA.publish('sentinel', 's2')
-    await waitFor(() => sentinel.got.length === 2, 2000, 'the second sentinel')
+    // On a cluster two channels may go through two nodes, and their messages overtake each other:
+    // the sentinel proves less there (the count of subscribers above is what holds).
+    await waitFor(() => sentinel.got.length === 1, 2000, 'the sentinel')
     assert.deepStrictEqual(kept.got, ['before', 'after one left'])
 
     // And subscribing again works.
@@ -119,9 +121,10 @@ export function redisBusSuite (backend: RedisBackend): void {
     await fx.redis.publish(`${fx.prefix}topic`, 'raw, prefixed')
     await waitFor(() => mine.got.length >= 2 && rawGot.length >= 3, 2000, 'the messages')
     await sleep(50)
-    assert.deepStrictEqual(rawGot, [[`${fx.prefix}topic`, 'via bus'], ['topic', 'unprefixed'], [`${fx.prefix}topic`, 'raw, prefixed']],
+    // Published on two channels from two connections: in no particular order (on a cluster).
+    assert.deepStrictEqual(rawGot.map((got) => got.join(' ')).sort(), [`${fx.prefix}topic raw, prefixed`, `${fx.prefix}topic via bus`, 'topic unprefixed'],
       'the bus publishes on <prefix><topic>')
-    assert.deepStrictEqual(mine.got, ['via bus', 'raw, prefixed'], 'and listens on <prefix><topic> only')
+    assert.deepStrictEqual([...mine.got].sort(), ['raw, prefixed', 'via bus'], 'and listens on <prefix><topic> only')
     assert.deepStrictEqual(theirs.got, [], 'a bus with another prefix hears none of it')
   })
 
