@@ -34,6 +34,11 @@ export class Instruments {
   readonly httpRefused: Counter<string>
   readonly authFailures: Counter<string>
   readonly rateLimited: Counter<string>
+  /** Tasks running on this node (tasks extension): a plain number, read at scrape time. */
+  tasksRunning = 0
+  readonly tasksCreated: Counter<string>
+  readonly tasksFinished: Counter<string>
+  readonly taskDuration: Histogram<string>
   readonly #registry: Registry
   readonly #names: string[] = []
 
@@ -156,6 +161,32 @@ export class Instruments {
       help: 'Failures where no client waited for the answer (a notification not published, a message not forwarded), by component and action; each is also logged',
       labelNames: ['component', 'action'],
       registers
+    }))
+    this.tasksCreated = add(() => new Counter({
+      name: 'mcp_server_tasks_created_total',
+      help: 'Tasks created on this node (tasks extension: a tools/call answered with a task), by tool',
+      labelNames: ['gen_ai_tool_name'],
+      registers
+    }))
+    this.tasksFinished = add(() => new Counter({
+      name: 'mcp_server_tasks_finished_total',
+      help: 'Tasks ended, by tool, final status (completed, failed, cancelled) and error type (tool_error, a JSON-RPC code, expired, shutdown, node_gone: failed by this node after the node running it died)',
+      labelNames: ['gen_ai_tool_name', 'status', 'error_type'],
+      registers
+    }))
+    this.taskDuration = add(() => new Histogram({
+      name: 'mcp_server_task_duration_seconds',
+      help: 'How long tasks ran on this node, from creation to their end, by tool and final status',
+      labelNames: ['gen_ai_tool_name', 'status'],
+      buckets: settings.taskBuckets,
+      registers
+    }))
+    const tasksRunning = (): number => this.tasksRunning
+    add(() => new Gauge({
+      name: 'mcp_server_tasks_running',
+      help: 'Tasks running on this node right now',
+      registers,
+      collect () { this.set(tasksRunning()) }
     }))
     if (settings.defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
       collectDefaultMetrics({ register: registry })

@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { performance } from 'node:perf_hooks'
-import { requestChannel, type FailureEvent, type McpRequestEvent } from '@mcp-fastify/mcp-protocol'
+import { requestChannel, taskChannel, type FailureEvent, type McpRequestEvent, type McpTaskEvent, type TaskEndedEvent } from '@mcp-fastify/mcp-protocol'
 import type { DroppedEvent, SessionCloseEvent, SessionOpenEvent, StreamResumeEvent } from '@mcp-fastify/mcp-session'
 import type { RefusedEvent, SseEvent } from '@mcp-fastify/mcp-transport'
 import type { Span } from '@opentelemetry/api'
@@ -52,7 +52,8 @@ export class Observer {
       ['mcp-fastify:auth:refused', this.#guard(this.#authRefused)],
       ['mcp-fastify:rate-limited', this.#guard(this.#rateLimited)],
       ['mcp-fastify:session:dropped', this.#guard(this.#dropped)],
-      ['mcp-fastify:failure', this.#guard(this.#failure)]
+      ['mcp-fastify:failure', this.#guard(this.#failure)],
+      ['mcp-fastify:task:ended', this.#guard(this.#taskEnded)]
     ]
   }
 
@@ -62,6 +63,8 @@ export class Observer {
     // Only the two events used: every subscribed one costs each request a publish.
     requestChannel.start.subscribe(this.#requestStart)
     requestChannel.asyncEnd.subscribe(this.#requestEnd)
+    taskChannel.start.subscribe(this.#taskStart)
+    taskChannel.asyncEnd.subscribe(this.#taskEnd)
     for (const [name, listener] of this.#named) subscribe(name, listener)
   }
 
@@ -70,6 +73,8 @@ export class Observer {
     this.#subscribed = false
     requestChannel.start.unsubscribe(this.#requestStart)
     requestChannel.asyncEnd.unsubscribe(this.#requestEnd)
+    taskChannel.start.unsubscribe(this.#taskStart)
+    taskChannel.asyncEnd.unsubscribe(this.#taskEnd)
     for (const [name, listener] of this.#named) unsubscribe(name, listener)
   }
 
@@ -128,6 +133,41 @@ export class Observer {
     } catch (error) {
       this.#failed(error)
     }
+  }
+
+  readonly #taskStart = (message: unknown): void => {
+    const event = message as McpTaskEvent & Record<symbol, unknown>
+    try {
+      event[this.#kStart] = performance.now()
+      this.#m.tasksRunning++
+      this.#m.tasksCreated.inc({ gen_ai_tool_name: this.#labeller.tool(event.tool) })
+      const span = this.#tracing?.startTask(event)
+      if (span !== undefined) event[this.#kSpan] = span
+    } catch (error) {
+      this.#failed(error)
+    }
+  }
+
+  readonly #taskEnd = (message: unknown): void => {
+    const event = message as McpTaskEvent & Record<symbol, unknown>
+    try {
+      const started = event[this.#kStart] as number | undefined
+      if (started === undefined) return
+      this.#m.tasksRunning--
+      const tool = this.#labeller.tool(event.tool)
+      const status = event.status ?? 'failed'
+      this.#m.tasksFinished.inc({ gen_ai_tool_name: tool, status, error_type: event.errorType ?? '' })
+      this.#m.taskDuration.observe({ gen_ai_tool_name: tool, status }, (performance.now() - started) / 1000)
+      const span = event[this.#kSpan] as Span | undefined
+      if (span !== undefined) this.#tracing!.endTask(event, span)
+    } catch (error) {
+      this.#failed(error)
+    }
+  }
+
+  /** A task another node ran, failed here (its node died, or its TTL ran out): no duration, it did not run here. */
+  readonly #taskEnded = (event: TaskEndedEvent): void => {
+    this.#m.tasksFinished.inc({ gen_ai_tool_name: this.#labeller.tool(event.tool), status: event.status, error_type: event.errorType })
   }
 
   // Open and close pair up on each node (held here, then let go), so the gauge never drifts;

@@ -9,6 +9,8 @@ import { FST_MCP_METRICS_INVALID_OPTIONS } from './errors.ts'
 export const OPERATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
 /** Sessions live minutes to hours (30 min idle by default): up to a day, in seconds. */
 export const SESSION_BUCKETS = [1, 10, 60, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400]
+/** Tasks run seconds to an hour (their default TTL): up to a day, in seconds. */
+export const TASK_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400, 86400]
 /** Message sizes, in bytes, up to the transport's default body limit (4 MiB). */
 export const SIZE_BUCKETS = [128, 512, 2048, 8192, 32768, 131072, 524288, 2097152, 4194304]
 
@@ -49,6 +51,8 @@ export const McpMetricsSettingsSchema = Type.Object({
   sessionBuckets: Buckets(SESSION_BUCKETS),
   /** Buckets (bytes) of the request and response size histograms. */
   sizeBuckets: Buckets(SIZE_BUCKETS),
+  /** Buckets (s) of `mcp_server_task_duration_seconds`. */
+  taskBuckets: Buckets(TASK_BUCKETS),
   /** Distinct tool names (and prompt names) kept as label values; later ones are counted as `_OTHER`. */
   maxNames: Type.Integer({ minimum: 1, default: 500 }),
   /** Refuse new MCP work with 503 while the process is under pressure (@fastify/under-pressure). */
@@ -81,7 +85,7 @@ export function resolveSettings ({ loadShedding, ...options }: SettingsInput): M
   if (!Value.Check(McpMetricsSettingsSchema, settings)) {
     throw new FST_MCP_METRICS_INVALID_OPTIONS(explainSettings(McpMetricsSettingsSchema, settings))
   }
-  for (const name of ['operationBuckets', 'sessionBuckets', 'sizeBuckets'] as const) {
+  for (const name of ['operationBuckets', 'sessionBuckets', 'sizeBuckets', 'taskBuckets'] as const) {
     const buckets = settings[name]
     if (buckets.some((bound, index) => index > 0 && bound <= buckets[index - 1]!)) {
       throw new FST_MCP_METRICS_INVALID_OPTIONS(`/${name}: buckets must be strictly increasing`)

@@ -1,4 +1,4 @@
-import type { McpRequestEvent } from '@mcp-fastify/mcp-protocol'
+import type { McpRequestEvent, McpTaskEvent } from '@mcp-fastify/mcp-protocol'
 import {
   context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
   type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider
@@ -148,6 +148,46 @@ export class Tracing {
         code: SpanStatusCode.ERROR,
         message: typeof message === 'string' ? message : event.outcome === 'cancelled' ? 'Cancelled by the client' : undefined
       })
+    }
+    span.end()
+  }
+
+  /**
+   * Starts the span of a task (at its creation): `tools/call <tool> (task)`, an INTERNAL span of
+   * its own trace, linked to the span of the `tools/call` that created it (or, without one, to
+   * the trace context of its `_meta`), since it outlives that request.
+   */
+  startTask (event: McpTaskEvent): Span | undefined {
+    const tracer = this.tracer()
+    if (tracer === undefined) return undefined
+    const links: Link[] = []
+    const creator = validSpanContext(this.contextOf(event.extra))
+    if (creator !== undefined) links.push({ context: creator })
+    else if (event.meta !== undefined && typeof event.meta.traceparent === 'string') {
+      const requested = validSpanContext(propagation.extract(ROOT_CONTEXT, event.meta))
+      if (requested !== undefined) links.push({ context: requested })
+    }
+    return tracer.startSpan(`tools/call ${event.tool} (task)`, {
+      kind: SpanKind.INTERNAL,
+      root: true,
+      links,
+      attributes: {
+        'mcp.method.name': 'tools/call',
+        'gen_ai.tool.name': event.tool,
+        'gen_ai.operation.name': 'execute_tool',
+        'mcp.task.id': event.taskId
+      }
+    })
+  }
+
+  /** Ends the span of a task: its final status, and `error.type` unless it completed cleanly. */
+  endTask (event: McpTaskEvent, span: Span): void {
+    if (span.isRecording()) {
+      if (event.status !== undefined) span.setAttribute('mcp.task.status', event.status)
+      if (event.errorType !== undefined) {
+        span.setAttribute('error.type', event.errorType)
+        if (event.status === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: event.errorType })
+      }
     }
     span.end()
   }

@@ -54,6 +54,8 @@ export interface McpTaskEvent {
   tool: string
   /** The `_meta` of the request that created it (trace context). */
   meta: Record<string, unknown> | undefined
+  /** What the transport passed along with the request that created it (the Fastify request). */
+  extra: object
   /** Set before `asyncEnd`. */
   status?: 'completed' | 'failed' | 'cancelled'
   /**

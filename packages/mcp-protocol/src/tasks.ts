@@ -338,7 +338,7 @@ export class Tasks {
 
   /** The handler goes on as a task; its end is stored, and told to observers. */
   #launch (run: TaskRun, ctx: McpContext, running: Promise<object>, validator: Validator | undefined): void {
-    const event: McpTaskEvent = { taskId: run.id, tool: run.tool, meta: ctx.meta as Record<string, unknown> | undefined }
+    const event: McpTaskEvent = { taskId: run.id, tool: run.tool, meta: ctx.meta as Record<string, unknown> | undefined, extra: ctx.extra }
     const entry: Running = { run, ctx, done: Promise.resolve() }
     this.#running.set(run.id, entry)
     const settle = async (): Promise<void> => {
