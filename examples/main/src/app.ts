@@ -4,7 +4,10 @@ import mcpSession from '@mcp-fastify/mcp-session'
 import mcpTransport from '@mcp-fastify/mcp-transport'
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { declareBoard } from './board.ts'
 import { Notes } from './notes.ts'
+
+export { BOARD_HTML, BOARD_URI, declareBoard } from './board.ts'
 
 const NoteSchema = Type.Object({
   id: Type.String(),
@@ -143,6 +146,8 @@ export async function buildApp (options: MainAppOptions = {}): Promise<FastifyIn
   notes.add('Welcome', 'This server speaks MCP over Streamable HTTP, on Fastify.', ['intro'])
   notes.add('Groceries', 'Milk, eggs, coffee.', ['home'])
   declareNotes(app.mcp, notes)
+  // An MCP App (the board, for show_notes) and a tool that runs as a task (export_notes).
+  declareBoard(app.mcp, notes)
   app.get('/', async () => ({ name: 'notes', mcp: '/mcp' }))
   return app
 }
