@@ -1,4 +1,5 @@
 import { channel } from 'node:diagnostics_channel'
+import { reportFailure } from '@mcp-fastify/mcp-protocol'
 
 /**
  * What mcp-session tells observers (metrics) through `node:diagnostics_channel`. Plugins that
@@ -47,9 +48,9 @@ export interface DroppedEvent {
 
 /**
  * Work a node does on its own, outside any request, that failed (the store or event log out of
- * reach while the reaper runs): logged, told to observers, and the work goes on with the rest.
+ * reach while the reaper runs); the work goes on with the rest.
  */
-export interface FailureEvent {
+export interface SessionFailure {
   /** What failed: `reap` (looking at one session), `expire` (dropping an expired session's events). */
   operation: 'reap' | 'expire'
   sessionId: string
@@ -60,30 +61,18 @@ export const sessionOpenChannel = channel('mcp-fastify:session:open')
 export const sessionCloseChannel = channel('mcp-fastify:session:close')
 export const streamResumeChannel = channel('mcp-fastify:stream:resume')
 export const droppedChannel = channel('mcp-fastify:session:dropped')
-export const failureChannel = channel('mcp-fastify:session:failure')
+/** Where failures of a node's own work on a session go. */
+export type SessionFailureReport = (event: SessionFailure) => void
 
-/** Where failures of a node's own work go: observers (`failureChannel`), and a log. */
-export type FailureReport = (event: FailureEvent) => void
-
-/** Tells observers; no logging (for McpSessions used on their own). */
-export const publishFailure: FailureReport = (event) => {
-  if (failureChannel.hasSubscribers) failureChannel.publish(event)
+const ACTIONS: Record<SessionFailure['operation'], string> = {
+  reap: 'reap a session',
+  expire: 'drop the events of an expired session'
 }
 
 /**
- * Reports to observers, and to `log` at most once a second (a store that is down fails for
- * every session at once), saying how many failed since the last line.
+ * The path every failure of the plugins takes: `mcp-fastify:failure` (mcp-protocol's
+ * `reportFailure`), which mcp-transport logs and mcp-metrics counts by component and action.
  */
-export function failureReporter (log: (details: object, message: string) => void): FailureReport {
-  let lastLine = 0
-  let unlogged = 0
-  return (event) => {
-    publishFailure(event)
-    unlogged++
-    const now = Date.now()
-    if (now - lastLine < 1000) return
-    log({ err: event.error, operation: event.operation, sessionId: event.sessionId, failed: unlogged }, 'mcp-session: background work on a session failed')
-    lastLine = now
-    unlogged = 0
-  }
+export const publishFailure: SessionFailureReport = ({ operation, error }) => {
+  reportFailure('session', ACTIONS[operation], error)
 }

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { MemoryMessageBus } from './bus.ts'
-import { failureReporter } from './channels.ts'
 import { MemoryEventLog } from './memory-event-log.ts'
 import { MemorySessionStore } from './memory-store.ts'
 import { checkServices, resolveSettings, type McpSessionOptions } from './options.ts'
@@ -43,8 +42,7 @@ const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) =
     bus: bus ?? shared?.bus ?? new MemoryMessageBus(),
     // With Redis, tasks are shared too (any node answers for any task); else the endpoint keeps its own.
     tasks: shared?.tasks,
-    dropped,
-    failed: failureReporter((details, message) => app.log.error(details, message))
+    dropped
   })
   await sessions.start()
   app.decorate('mcpSessions', sessions)
@@ -73,6 +71,6 @@ export type { RedisClient, RedisClusterOption, RedisOption } from './redis-conne
 export { McpSessionSettingsSchema, type McpSessionOptions, type McpSessionSettings } from './options.ts'
 export { errorCodes } from './errors.ts'
 export {
-  droppedChannel, failureChannel, sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
-  type DroppedEvent, type FailureEvent, type FailureReport, type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
+  droppedChannel, sessionCloseChannel, sessionOpenChannel, streamResumeChannel,
+  type DroppedEvent, type SessionFailure, type SessionFailureReport, type SessionCloseEvent, type SessionOpenEvent, type StreamResumeEvent
 } from './channels.ts'

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { reportFailure, type JSONRPCMessage, type JSONRPCNotification, type TaskStore } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import {
-  publishFailure, sessionCloseChannel, sessionOpenChannel, type FailureReport, type SessionCloseEvent, type SessionOpenEvent
+  publishFailure, sessionCloseChannel, sessionOpenChannel, type SessionFailureReport, type SessionCloseEvent, type SessionOpenEvent
 } from './channels.ts'
 import { FST_MCP_SESSION_LIMIT, FST_MCP_SESSION_PRINCIPAL_LIMIT, FST_MCP_SESSION_STREAM_LIMIT, FST_MCP_SESSION_UNAVAILABLE } from './errors.ts'
 import type { EventLog } from './event-log.ts'
@@ -23,8 +23,8 @@ export interface McpSessionsServices {
   tasks?: TaskStore
   /** Where malformed values from other processes are reported (default: observers only). */
   dropped?: DropReport
-  /** Where failures of the node's own work (the reaper) are reported (default: observers only). */
-  failed?: FailureReport
+  /** Where failures of the node's own work (the reaper) are reported (default: `mcp-fastify:failure`). */
+  failed?: SessionFailureReport
 }
 
 /** Sessions the reaper looks at together: their store calls run at once, batch after batch. */
@@ -44,7 +44,7 @@ export class McpSessions {
   /** The task store the endpoint shares with the other nodes (with Redis); none in memory (the endpoint keeps its own). */
   readonly tasks: TaskStore | undefined
   readonly dropped: DropReport
-  readonly #failed: FailureReport
+  readonly #failed: SessionFailureReport
   /** This node's id (8 characters), unique per process start. */
   readonly node = randomBytes(6).toString('base64url')
   readonly #local = new Map<string, Session>()
@@ -199,7 +199,8 @@ export class McpSessions {
    * store were used on another node, and are only forgotten here; the others expired and end.
    * A session with an open connection is in use: its expiry is slid forward instead (and it ends
    * if its record is gone). Sessions are looked at `REAP_BATCH` at a time; what fails for one is
-   * reported (`failed`) and the others go on. A call while a reap runs waits for that one.
+   * reported (`failed`: by default on `mcp-fastify:failure`, like every failure of the plugins)
+   * and the others go on. A call while a reap runs waits for that one.
    */
   reap (now = Date.now()): Promise<void> {
     this.#reaping ??= this.#reapAll(now).finally(() => { this.#reaping = undefined })

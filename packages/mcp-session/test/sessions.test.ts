@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
-import { errorCodes, McpSessions, MemorySessionStore, REAP_BATCH, STANDALONE_STREAM_ID, type FailureEvent } from '../src/index.ts'
+import { errorCodes, McpSessions, MemorySessionStore, REAP_BATCH, STANDALONE_STREAM_ID, type SessionFailure } from '../src/index.ts'
 import { resolveSettings } from '../src/options.ts'
 import { advance, fakeSink, flush, memoryServices, NEW_SESSION, notification, startSessions } from './helpers.ts'
 
@@ -422,7 +422,7 @@ function failingStore (failing: Set<string>): MemorySessionStore {
 test('McpSessions: the reaper goes on past a session it cannot look at, and reports it', async (t) => {
   clock(t)
   const failing = new Set<string>()
-  const failures: FailureEvent[] = []
+  const failures: SessionFailure[] = []
   const services = { ...memoryServices(), store: failingStore(failing) }
   const sessions = new McpSessions(resolveSettings({ ttlMs: 1000, reapIntervalMs: 3_600_000 }), { ...services, failed: (event) => { failures.push(event) } })
   await sessions.start()
