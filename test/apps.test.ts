@@ -26,7 +26,7 @@ test('the notes board, as a 2025-11-25 host reads it (SDK v1): advertised, linke
   const { contents } = await client.readResource({ uri: BOARD_URI })
   assert.equal(contents.length, 1)
   assert.equal(contents[0]!.mimeType, MIME)
-  assert.equal(contents[0]!.text, BOARD_HTML)
+  assert.equal((contents[0] as { text?: string }).text, BOARD_HTML)
   assert.deepEqual(contents[0]!._meta, { ui: { prefersBorder: true } })
   // A whole HTML document that greets its host: what a host renders in its sandbox.
   assert.match(BOARD_HTML, /^<!doctype html>/)
@@ -52,5 +52,5 @@ test('the notes board, as a 2026-07-28 host reads it (SDK v2): advertised in ser
   assert.deepEqual(tools.find((tool) => tool.name === 'show_notes')?._meta, { ui: { resourceUri: BOARD_URI }, 'ui/resourceUri': BOARD_URI })
   const { contents } = await client.readResource({ uri: BOARD_URI })
   assert.equal(contents[0]!.mimeType, MIME)
-  assert.equal(contents[0]!.text, BOARD_HTML)
+  assert.equal((contents[0] as { text?: string }).text, BOARD_HTML)
 })
