@@ -26,13 +26,23 @@ export interface PressureGauge {
 /** Names of the checks mcp-metrics makes itself; `readyChecks` must not take them. */
 export const BUILT_IN_CHECKS = ['sessionStore', 'pressure', 'closing']
 
+/**
+ * What `/ready` may say of a failed check: the message of an error made for an HTTP answer (a
+ * Fastify error with a status code, such as mcp-oauth's 503), which its plugin wrote for anyone
+ * to read; of anything else (a Redis error naming a host and port), nothing.
+ */
+function publicReason (error: unknown): string {
+  const { statusCode, message } = (error ?? {}) as { statusCode?: unknown, message?: unknown }
+  return typeof statusCode === 'number' && typeof message === 'string' ? message : 'the check failed (the log says why)'
+}
+
 /** Runs one check, which fails when it rejects, throws, or has not answered within `timeoutMs`. */
 function run (check: ReadyCheck, timeoutMs: number): Promise<CheckOutcome> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs).unref()
     Promise.resolve().then(check).then(
       () => { clearTimeout(timer); resolve({ ok: true }) },
-      (error: unknown) => { clearTimeout(timer); resolve({ ok: false, reason: 'the check failed (the log says why)', error }) })
+      (error: unknown) => { clearTimeout(timer); resolve({ ok: false, reason: publicReason(error), error }) })
   })
 }
 
