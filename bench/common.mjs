@@ -2,12 +2,21 @@
 // bench/modern.mjs): ports, child servers, cores and CPU time, and the description of the machine
 // and software a run was measured on.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+/** Whether the module of `url` (its import.meta.url) is the script node was started with. */
+export function isMain (url) {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(url)
+  } catch {
+    return false
+  }
+}
 
 // The folder of the benchmark scripts (bench/).
 export const benchDir = path.dirname(fileURLToPath(import.meta.url))

@@ -16,7 +16,8 @@
 //   listen stream hears one `notifications/tools/list_changed`.
 //
 // Run by bench/modern.mjs with an IPC channel: the message 'stats' is answered with the
-// process's memory (after a full GC when --expose-gc is on).
+// process's memory (after a full GC when --expose-gc is on). bench/modern-inject.mjs imports
+// `listener` (the node:http request listener, not listening).
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
@@ -24,7 +25,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { localhostHostValidation, localhostOriginValidation, toNodeHandler } from '@modelcontextprotocol/node'
 import { acceptedContent, createMcpHandler, createRequestStateCodec, inputRequired, McpServer } from '@modelcontextprotocol/server'
-import { HOST, memoryStats } from '../common.mjs'
+import { HOST, isMain, memoryStats } from '../common.mjs'
 
 // The zod the SDK itself depends on (4.x; bench/'s own zod is 3.x, for SDK v1), as `zod/v4`, the
 // import its guide uses.
@@ -83,15 +84,17 @@ const nodeHandler = toNodeHandler(handler)
 const validateHost = localhostHostValidation()
 const validateOrigin = localhostOriginValidation()
 
-const httpServer = createServer((req, res) => {
+/** The node:http request listener, as the serving guide writes it. */
+export function listener (req, res) {
   if (!validateHost(req, res) || !validateOrigin(req, res)) return
   nodeHandler(req, res).catch((error) => process.stderr.write(`${error.stack}\n`))
-})
+}
 
-process.on('message', (message) => {
-  if (message === 'stats') process.send({ ...memoryStats(), listening: null })
-})
-// Open listen streams would keep a graceful close waiting: a baseline just exits.
-for (const signal of ['SIGINT', 'SIGTERM', 'disconnect']) process.once(signal, () => process.exit(0))
-
-httpServer.listen(Number(process.env.PORT ?? 3000), HOST)
+if (isMain(import.meta.url)) {
+  process.on('message', (message) => {
+    if (message === 'stats') process.send({ ...memoryStats(), listening: null })
+  })
+  // Open listen streams would keep a graceful close waiting: a baseline just exits.
+  for (const signal of ['SIGINT', 'SIGTERM', 'disconnect']) process.once(signal, () => process.exit(0))
+  createServer(listener).listen(Number(process.env.PORT ?? 3000), HOST)
+}
