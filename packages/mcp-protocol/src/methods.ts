@@ -94,6 +94,8 @@ export function defineMethods (deps: MethodDependencies): Map<string, Method> {
     return {}
   }, { era: 'legacy' })
   define('resources/subscribe', p['resources/subscribe'], async (params, ctx) => {
+    // Only what is served here: a session's subscriptions are bounded by what the server has.
+    if (!resources.serves(params.uri)) throw new McpError(ErrorCode.ResourceNotFound, 'Resource not found', { uri: params.uri })
     await ctx.session.subscribe(params.uri)
     return {}
   }, { era: 'legacy' })

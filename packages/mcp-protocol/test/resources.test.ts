@@ -176,10 +176,12 @@ test('resources/templates/list shows the templates with their metadata', async (
   })
 })
 
-test('resources/subscribe and unsubscribe reach the session', async () => {
+test('resources/subscribe and unsubscribe reach the session; a URI nothing serves is not subscribed (-32002)', async () => {
   const mcp = server()
   mcp.resource({ uri: 'mem://a', name: 'a', read: (uri) => textContents(uri, '') })
   const session = makeSession()
+  assert.deepEqual(await fail(mcp, 'resources/subscribe', { uri: 'mem://nowhere' }, session), { code: -32002, message: 'Resource not found', data: { uri: 'mem://nowhere' } })
+  assert.deepEqual(session.subscribed, [])
   assert.deepEqual(await call(mcp, 'resources/subscribe', { uri: 'mem://a' }, session), {})
   assert.deepEqual(session.subscribed, ['mem://a'])
   assert.deepEqual(session.unsubscribed, [])
@@ -189,6 +191,7 @@ test('resources/subscribe and unsubscribe reach the session', async () => {
 
 test('resources/subscribe waits for an asynchronous session, and reports its failure', async () => {
   const mcp = server()
+  mcp.resourceTemplate({ uriTemplate: 'mem://{id}', name: 'any', read: (uri) => textContents(uri, '') })
   const order: string[] = []
   const session = {
     ...makeSession(),
