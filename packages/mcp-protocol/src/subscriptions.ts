@@ -8,6 +8,9 @@ const KIND_OF: Record<string, 'toolsListChanged' | 'promptsListChanged' | 'resou
   'notifications/resources/list_changed': 'resourcesListChanged'
 }
 
+/** Streams a notification is written to before the event loop gets a turn. */
+const DELIVERY_SLICE = 512
+
 interface Listening {
   ctx: McpContext
   filter: SubscriptionFilter
@@ -85,12 +88,23 @@ export class Subscriptions {
   /** Sends `notification` on the streams whose filter lets it through (`uri`: a resource update). */
   deliver (notification: JSONRPCNotification, uri?: string): void {
     const kind = KIND_OF[notification.method]
-    for (const listening of this.#open) {
-      const wanted = uri === undefined ? kind !== undefined && listening.filter[kind] === true : listening.uris.has(uri)
-      if (!wanted) continue
-      const { ctx } = listening
-      ctx.notify(notification.method, tagged(notification.params, ctx)).catch(() => listening.close())
+    // In slices, so a fan-out to tens of thousands of streams lets the event loop serve requests.
+    const streams = this.#open.values()
+    const slice = (): void => {
+      for (let sent = 0; sent < DELIVERY_SLICE;) {
+        const next = streams.next()
+        if (next.done === true) return
+        const listening = next.value
+        const wanted = uri === undefined ? kind !== undefined && listening.filter[kind] === true : listening.uris.has(uri)
+        if (!wanted) continue
+        sent++
+        const { ctx } = listening
+        // A stream that cannot be written to any more is ended (its client is gone).
+        ctx.notify(notification.method, tagged(notification.params, ctx)).catch(() => listening.close())
+      }
+      setImmediate(slice)
     }
+    slice()
   }
 
   /** Ends every stream with its final result (a shutdown). */

@@ -37,6 +37,8 @@ export interface AppendOptions {
   final?: boolean
   /** A key naming this message wherever it is sent from (a broadcast that several nodes deliver). */
   dedupe?: string
+  /** The message as JSON, when the caller has it: a broadcast to many streams serializes once. */
+  json?: string
 }
 
 export interface EventId {

@@ -114,7 +114,7 @@ export class MemoryEventLog implements EventLog {
     return this.#bytes
   }
 
-  async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe }: AppendOptions = {}): Promise<string | undefined> {
+  async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe, json: given }: AppendOptions = {}): Promise<string | undefined> {
     let log = this.#sessions.get(sessionId)
     if (log === undefined) {
       log = { order: new Deque(), streams: new Map(), bytes: 0, seen: new Set() }
@@ -128,7 +128,7 @@ export class MemoryEventLog implements EventLog {
     let stream = log.streams.get(streamId)
     if (stream === undefined) log.streams.set(streamId, stream = { last: 0, events: new Deque() })
     const seq = ++stream.last
-    const json = JSON.stringify(message)
+    const json = given ?? JSON.stringify(message)
     const event: Logged = { log, streamId, seq, json, bytes: Buffer.byteLength(json), final, gone: false }
     stream.events.push(event)
     log.order.push(event)

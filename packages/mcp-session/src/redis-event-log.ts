@@ -90,11 +90,11 @@ export class RedisEventLog implements EventLog {
     this.#prefix = checkPrefix(prefix)
   }
 
-  async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe }: AppendOptions = {}): Promise<string | undefined> {
+  async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe, json }: AppendOptions = {}): Promise<string | undefined> {
     const keys = [this.#events(sessionId), this.#counters(sessionId)]
     if (dedupe !== undefined) keys.push(`${this.#prefix}d:${sessionTag(sessionId)}:${dedupe}`)
     const seq = await APPEND(this.#redis, keys,
-      [streamId, JSON.stringify(message), final ? '1' : '0', this.#maxEvents, this.#maxAgeMs, Math.max(this.#maxAgeMs, COUNTER_TTL_MS)])
+      [streamId, json ?? JSON.stringify(message), final ? '1' : '0', this.#maxEvents, this.#maxAgeMs, Math.max(this.#maxAgeMs, COUNTER_TTL_MS)])
     return seq === null ? undefined : formatEventId(streamId, Number(seq))
   }
 

@@ -7,8 +7,8 @@ import { decodeStreamWire, streamTopic, type DropReport, type StreamWire } from 
 
 /** A live connection that carries a stream's events: an SSE response, written by the transport. */
 export interface StreamSink {
-  /** Writes one event (without an id when it could not be logged). */
-  write (id: string | undefined, message: JSONRPCMessage): void
+  /** Writes one event (without an id when it could not be logged); `json`: the message serialized, when known. */
+  write (id: string | undefined, message: JSONRPCMessage, json?: string): void
   /** Ends the connection; `retryMs` tells the client to reconnect after that long. */
   end (retryMs?: number): void
   /** Runs once the connection is closed, by either side. */
@@ -94,8 +94,8 @@ export class Stream {
    * Logs `message`, then delivers it; nothing once the session ended. With `dedupe`, a message
    * another node already sent under that key is not sent again.
    */
-  send (message: JSONRPCMessage, dedupe?: string): Promise<void> {
-    return this.#enqueue(() => this.#send(message, false, dedupe))
+  send (message: JSONRPCMessage, dedupe?: string, json?: string): Promise<void> {
+    return this.#enqueue(() => this.#send(message, false, dedupe, json))
   }
 
   /** Sends the stream's last message (a POST's response), if any, and ends it. */
@@ -153,18 +153,18 @@ export class Stream {
     }).then(() => replayed)
   }
 
-  async #send (message: JSONRPCMessage, final: boolean, dedupe?: string): Promise<void> {
+  async #send (message: JSONRPCMessage, final: boolean, dedupe?: string, json?: string): Promise<void> {
     if (this.#closed) return
     let id: string | undefined
     try {
-      id = await this.#services.eventLog.append(this.#sessionId, this.id, message, { final, dedupe })
+      id = await this.#services.eventLog.append(this.#sessionId, this.id, message, { final, dedupe, json })
       if (id === undefined) return
       this.#lastEventId = id
     } catch {
       // The log is out of reach: a connected client still gets the message, without an id.
     }
     if (this.#sink !== undefined) {
-      this.#sink.write(id, message)
+      this.#sink.write(id, message, json)
     } else if (id !== undefined) {
       const wire: StreamWire = final ? { id, message, final: true } : { id, message }
       await this.#services.bus.publish(streamTopic(this.#sessionId, this.id), JSON.stringify(wire))

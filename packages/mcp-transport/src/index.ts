@@ -14,6 +14,7 @@ import { OriginGuard } from './origin-guard.ts'
 import { createPostHandler } from './post.ts'
 import { SseConnections, type SseConnection } from './sse.ts'
 import { answerTooLarge } from './too-large.ts'
+import { connectionRoom, openFileLimit } from './limits.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -82,6 +83,12 @@ const mcpTransport: FastifyPluginAsync<McpTransportOptions> = async (app, option
   })
   app.addHook('onListen', async function (this: FastifyInstance) {
     guard.listening(this.addresses().map((address) => typeof address === 'string' ? { address } : address))
+    // The limit a user hits first: every open stream holds a file descriptor.
+    const limit = openFileLimit()
+    if (limit !== undefined) {
+      app.log.info({ openFiles: limit.soft, openFilesHard: limit.hard, connections: connectionRoom(limit) },
+        'mcp-transport: the open-file limit allows about this many connections (SSE streams included); raise it with LimitNOFILE (systemd) or ulimits (containers)')
+    }
   })
   // Graceful shutdown. SSE responses are long-lived: the resumable ones (GET streams, POST
   // streams of a session) end at once with a retry hint, so clients come back elsewhere (or

@@ -5,6 +5,10 @@ import type { FastifyReply } from 'fastify'
 import { sseCloseChannel, sseOpenChannel, type SseEvent } from './channels.ts'
 import { exposeMcpHeaders } from './headers.ts'
 
+const KEEPALIVE = ': keepalive\n\n'
+/** Connections kept alive before the event loop gets a turn. */
+const KEEPALIVE_SLICE = 1000
+
 /**
  * One `text/event-stream` response. Frames follow the SSE format: `id:` (when the message is
  * resumable), `event: message`, `data:` with the JSON, and a blank line.
@@ -75,8 +79,8 @@ export class SseConnection implements StreamSink {
     this.#write(`id: ${id}\nretry: ${retryMs}\ndata: \n\n`)
   }
 
-  write (id: string | undefined, message: JSONRPCMessage): void {
-    const data = JSON.stringify(message)
+  write (id: string | undefined, message: JSONRPCMessage, json?: string): void {
+    const data = json ?? JSON.stringify(message)
     this.#write(id === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${id}\ndata: ${data}\n\n`)
   }
 
@@ -86,7 +90,7 @@ export class SseConnection implements StreamSink {
   }
 
   keepAlive (): void {
-    this.#write(': keepalive\n\n')
+    this.#write(KEEPALIVE)
   }
 
   end (retryMs?: number): void {
@@ -139,9 +143,20 @@ export class SseConnections {
 
   constructor (keepAliveMs: number, maxBufferedBytes: number) {
     this.maxBufferedBytes = maxBufferedBytes
+    // One timer for every connection, one prebuilt comment, written in slices so that tens of
+    // thousands of streams do not hold the event loop for one long turn.
     if (keepAliveMs > 0) {
       this.#timer = setInterval(() => {
-        for (const connection of this.#open) connection.keepAlive()
+        const connections = this.#open.values()
+        const slice = (): void => {
+          for (let i = 0; i < KEEPALIVE_SLICE; i++) {
+            const next = connections.next()
+            if (next.done === true) return
+            next.value.keepAlive()
+          }
+          setImmediate(slice)
+        }
+        slice()
       }, keepAliveMs).unref()
     }
   }
