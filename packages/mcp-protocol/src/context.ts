@@ -225,13 +225,15 @@ export class McpContext {
    * 2026-07-28 traffic the answer comes with the client's retry (see `InputRound`).
    */
   async sample (params: CreateMessageRequestParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
-    if (this.#asksByResult()) return this.#input({ method: 'sampling/createMessage', params }, options)
+    if (this.#task !== undefined || this.#asksByResult()) return this.#input({ method: 'sampling/createMessage', params }, options)
     this.#requireCapability('sampling', this.session.clientCapabilities.sampling !== undefined, 'sampling/createMessage')
     return this.sendRequest('sampling/createMessage', params, validators['sampling/createMessage'], options)
   }
 
   /** Asks the user for input through the client (`elicitation/create`); both eras, as `sample`. */
   async elicit (params: ElicitRequestParams, options?: ClientRequestOptions): Promise<ElicitResult> {
+    // A task asks through the task, in both eras (2025-11-25: relayed by tasks/result).
+    if (this.#task !== undefined) return this.#task.ask({ method: 'elicitation/create', params: params as Record<string, unknown> }, options?.key)
     if (this.#asksByResult()) {
       // 2026-07-28 correlates through requestState: URL elicitations carry no id.
       const { elicitationId: _id, ...modern } = params as ElicitRequestParams & { elicitationId?: string }
@@ -245,7 +247,7 @@ export class McpContext {
 
   /** Asks the client for its roots (`roots/list`); both eras, as `sample`. */
   async listRoots (options?: ClientRequestOptions): Promise<ListRootsResult> {
-    if (this.#asksByResult()) return this.#input({ method: 'roots/list' }, options)
+    if (this.#task !== undefined || this.#asksByResult()) return this.#input({ method: 'roots/list' }, options)
     this.#requireCapability('roots', this.session.clientCapabilities.roots !== undefined, 'roots/list')
     return this.sendRequest('roots/list', undefined, validators['roots/list'], options)
   }

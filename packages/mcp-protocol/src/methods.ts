@@ -9,7 +9,7 @@ import type { Resources } from './resources.ts'
 import { listenClosed, type CacheHint } from './revisions.ts'
 import { clientRequestParams, EXTENSIONS, serverResults, type Implementation, type ServerCapabilities } from './schema/index.ts'
 import { tagged, type Subscriptions } from './subscriptions.ts'
-import type { Tasks } from './tasks.ts'
+import { declaresTasks, missingExtension, type Tasks } from './tasks.ts'
 import type { Tools } from './tools.ts'
 import { compile, type Validator } from './validation.ts'
 import { ENVELOPE_VERSIONS, negotiateVersion, type VersionFeatures } from './versions.ts'
@@ -112,6 +112,8 @@ export function defineMethods (deps: MethodDependencies): Map<string, Method> {
   }), { era: 'modern' })
   define('subscriptions/listen', p['subscriptions/listen'], async (params, ctx) => {
     if (subscriptions.full) throw new McpError(ErrorCode.InternalError, 'Subscription limit reached')
+    // Task status notifications are the tasks extension's: asked for without it, -32021 (none are sent: clients poll).
+    if ((params.notifications as { taskIds?: unknown }).taskIds !== undefined && !declaresTasks(ctx.session)) throw missingExtension()
     const honoured = subscriptions.honour(params.notifications, deps.capabilities(), (uri) => resources.serves(uri), MAX_LISTEN_URIS)
     // The acknowledgement comes first, with what is honoured; nothing honoured: the stream ends.
     await ctx.notify('notifications/subscriptions/acknowledged', tagged({ notifications: honoured }, ctx))
@@ -123,12 +125,15 @@ export function defineMethods (deps: MethodDependencies): Map<string, Method> {
     advertised: (capabilities) => capabilities.tools !== undefined || capabilities.prompts !== undefined || capabilities.resources !== undefined
   })
 
-  // The tasks extension (2026-07-28): only while some tool supports tasks (else -32601), and only
-  // for requests that declare it (else -32021). `tasks/result` and `tasks/list` do not exist.
+  // Tasks: the tasks extension (2026-07-28), only while some tool supports tasks (else -32601),
+  // and only for requests that declare it (else -32021), where `tasks/result` and `tasks/list` do
+  // not exist; and the experimental tasks of 2025-11-25 (get, result, cancel; no update, no list).
+  // Which revision has which is the engine's (`versions.ts`: `tasks`).
   const tasksAdvertised = (capabilities: ServerCapabilities): boolean => capabilities.extensions?.[EXTENSIONS.tasks] !== undefined
-  define('tasks/get', p['tasks/get'], (params, ctx) => deps.tasks.get(params, ctx), { era: 'modern', advertised: tasksAdvertised })
-  define('tasks/update', p['tasks/update'], (params, ctx) => deps.tasks.update(params, ctx), { era: 'modern', advertised: tasksAdvertised })
-  define('tasks/cancel', p['tasks/cancel'], (params, ctx) => deps.tasks.cancel(params, ctx), { era: 'modern', advertised: tasksAdvertised })
+  define('tasks/get', p['tasks/get'], (params, ctx) => deps.tasks.get(params, ctx), { advertised: tasksAdvertised })
+  define('tasks/update', p['tasks/update'], (params, ctx) => deps.tasks.update(params, ctx), { advertised: tasksAdvertised })
+  define('tasks/cancel', p['tasks/cancel'], (params, ctx) => deps.tasks.cancel(params, ctx), { advertised: tasksAdvertised })
+  define('tasks/result', p['tasks/result'], (params, ctx) => deps.tasks.result(params, ctx), { advertised: tasksAdvertised })
 
   // Both eras.
   define('tools/list', p['tools/list'], (params, ctx) => {

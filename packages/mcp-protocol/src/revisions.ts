@@ -70,7 +70,9 @@ export function shapeResult (method: string, result: Result, shape: ShapeContext
   // `initialize` is answered before there is a session: the version it negotiated decides.
   const version = method === 'initialize' ? result.protocolVersion as HandshakeVersion : shape.session.protocolVersion
   const features = versionFeatures(version)
-  if (method === 'initialize' || method === 'server/discover') result = withExtensionsOf(result, features.extensions)
+  if (method === 'initialize' || method === 'server/discover') result = withExtensionsOf(result, features.extensions, features.tasks === 'experimental')
+  // A tool's `execution.taskSupport` is 2025-11-25's (the extension keeps it server-side).
+  if (method === 'tools/list' && features.tasks !== 'experimental') result = withoutExecution(result)
   if (features.resultEnvelope) return envelope(method, result, shape)
   const drop: string[] = []
   if (!features.titles) drop.push('title')
@@ -112,18 +114,27 @@ function envelope (method: string, result: Result, shape: ShapeContext): Result 
   return shaped
 }
 
-/** The capabilities of `result` with only the extensions the revision knows (none: no `extensions`). */
-function withExtensionsOf (result: Result, known: ReadonlySet<string>): Result {
-  const capabilities = result.capabilities as { extensions?: Result } | undefined
-  const extensions = capabilities?.extensions
-  if (extensions === undefined) return result
-  const kept = Object.keys(extensions).filter((id) => known.has(id))
-  if (kept.length === Object.keys(extensions).length) return result
-  const { extensions: _all, ...rest } = capabilities!
-  return {
-    ...result,
-    capabilities: kept.length === 0 ? rest : { ...rest, extensions: Object.fromEntries(kept.map((id) => [id, extensions[id]])) }
-  }
+/**
+ * The capabilities of `result` with only the extensions the revision knows (none: no
+ * `extensions`), and 2025-11-25's `tasks` only where `tasks` is that revision's.
+ */
+function withExtensionsOf (result: Result, known: ReadonlySet<string>, tasks: boolean): Result {
+  const capabilities = result.capabilities as { extensions?: Result, tasks?: unknown } | undefined
+  if (capabilities === undefined) return result
+  const extensions = capabilities.extensions
+  const kept = extensions === undefined ? [] : Object.keys(extensions).filter((id) => known.has(id))
+  const dropTasks = !tasks && capabilities.tasks !== undefined
+  if (kept.length === Object.keys(extensions ?? {}).length && !dropTasks) return result
+  const { extensions: _all, tasks: _tasks, ...rest } = capabilities
+  const shaped: Result = kept.length === 0 ? rest : { ...rest, extensions: Object.fromEntries(kept.map((id) => [id, extensions![id]])) }
+  if (!dropTasks && capabilities.tasks !== undefined) shaped.tasks = capabilities.tasks
+  return { ...result, capabilities: shaped }
+}
+
+function withoutExecution (result: Result): Result {
+  const tools = result.tools as Result[] | undefined
+  if (!Array.isArray(tools) || !tools.some((tool) => 'execution' in tool)) return result
+  return { ...result, tools: tools.map((tool) => without(tool, ['execution'])) }
 }
 
 function without (item: Result, keys: readonly string[]): Result {

@@ -239,7 +239,11 @@ export class McpServer {
     if (this.#prompts.size > 0 || this.#resources.size > 0) capabilities.completions = {}
     // Extensions, where they are used: each revision is told those it knows (`revisions.ts`).
     const extensions: Record<string, Record<string, never>> = {}
-    if (this.#tools.hasTasks) extensions[EXTENSIONS.tasks] = {}
+    if (this.#tools.hasTasks) {
+      extensions[EXTENSIONS.tasks] = {}
+      // 2025-11-25's experimental tasks (SEP-1686), for tools/call; no tasks/list (tasks are private).
+      Object.assign(capabilities, { tasks: { cancel: {}, requests: { tools: { call: {} } } } })
+    }
     if (this.#apps.size > 0) extensions[EXTENSIONS.ui] = {}
     if (Object.keys(extensions).length > 0) capabilities.extensions = extensions
     this.#capabilities = capabilities
@@ -298,7 +302,7 @@ export class McpServer {
     const ctx = new McpContext(this.#contextDeps, session, request, channel, extra, round)
     // The tasks extension: a required tool without it is -32021 before anything runs.
     const tasking = request.method === 'tools/call'
-      ? this.#tasks.plan((request.params as CallToolRequestParams).name, session, this.#visibility(ctx)?.tool)
+      ? this.#tasks.plan(request.params as CallToolRequestParams, session, this.#visibility(ctx)?.tool)
       : undefined
     if (tasking instanceof McpError) return errorResponse(request.id, tasking.code, tasking.message, tasking.data)
     const key = session.id === undefined ? undefined : inflightKey(session.id, request.id)

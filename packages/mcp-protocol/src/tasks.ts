@@ -4,9 +4,10 @@ import type { McpContext } from './context.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_INVALID_DEFINITION, FST_MCP_PROTOCOL_INVALID_RESULT, McpError } from './errors.ts'
 import { answerValidators } from './input-round.ts'
 import type { Visible } from './registry.ts'
-import { EXTENSIONS, type TaskRequestParams, type TaskStatus, type UpdateTaskRequestParams } from './schema/index.ts'
+import { EXTENSIONS, type CallToolRequestParams, type TaskRequestParams, type TaskStatus, type UpdateTaskRequestParams } from './schema/index.ts'
 import type { ClientSession } from './session.ts'
 import { isUnfinished, MemoryTaskStore, type TaskEnd, type TaskNotice, type TaskRecord, type TaskRef, type TaskStore } from './task-store.ts'
+import { LegacyTasks, legacyTaskView } from './task-legacy.ts'
 import { TaskRun, type StopReason } from './task-run.ts'
 import type { Tools } from './tools.ts'
 import type { Validator } from './validation.ts'
@@ -45,6 +46,8 @@ type TaskSettings = Required<Omit<TaskOptions, 'store'>>
 
 /** A `tools/call` that may become a task, and how. */
 export interface TaskPlan {
+  /** `extension` (2026-07-28, SEP-2663) or `experimental` (2025-11-25, SEP-1686): which views the client gets. */
+  kind: 'extension' | 'experimental'
   tool: string
   support: 'optional' | 'required'
   start: 'call' | 'handler'
@@ -84,7 +87,7 @@ export function declaresTasks (session: ClientSession): boolean {
 }
 
 /** -32021: the request must declare the tasks extension. */
-function missingExtension (): McpError {
+export function missingExtension (): McpError {
   return new McpError(ErrorCode.MissingRequiredClientCapability,
     `Missing required client capability: the ${EXTENSIONS.tasks} extension`,
     { requiredCapabilities: { extensions: { [EXTENSIONS.tasks]: {} } } })
@@ -150,6 +153,11 @@ export class Tasks {
   #beatAt = 0
   #sweptAt = 0
   #closing = false
+  readonly #legacy = new LegacyTasks({
+    read: (ref) => this.#read(ref),
+    deliver: (task, responses) => this.#deliver(task, responses),
+    cancel: (task) => this.#cancelTask(task)
+  })
 
   constructor (tools: Tools, options: TaskOptions, report: (error: unknown, ctx: McpContext) => void) {
     this.#tools = tools
@@ -193,15 +201,29 @@ export class Tasks {
 
   /**
    * Whether a `tools/call` involves tasks: `undefined` (it does not: answered directly), the
-   * -32021 of a `required` tool called without the extension, or how it becomes a task.
+   * refusal of a `required` tool called without asking for a task (2026-07-28: -32021 without
+   * the extension; 2025-11-25: -32601 without `params.task`), or how it becomes a task.
    */
-  plan (name: string, session: ClientSession, visible?: Visible): TaskPlan | McpError | undefined {
-    if (versionFeatures(session.protocolVersion).tasks !== 'extension') return undefined
-    const task = this.#tools.taskOf(name, visible)
+  plan (params: CallToolRequestParams, session: ClientSession, visible?: Visible): TaskPlan | McpError | undefined {
+    const kind = versionFeatures(session.protocolVersion).tasks
+    if (kind === 'none') return undefined
+    const task = this.#tools.taskOf(params.name, visible)
     if (task === undefined) return undefined
-    if (!declaresTasks(session)) return task.support === 'required' ? missingExtension() : undefined
     const { start = 'call', ttlMs = this.#settings.ttlMs, pollIntervalMs = this.#settings.pollIntervalMs } = task.options
-    return { tool: name, support: task.support, start, ttlMs, pollIntervalMs }
+    const plan: TaskPlan = { kind, tool: params.name, support: task.support, start, ttlMs, pollIntervalMs }
+    if (kind === 'extension') {
+      if (!declaresTasks(session)) return task.support === 'required' ? missingExtension() : undefined
+      // The extension's client sends no hint: the server decides (a 2025 `task` param is ignored).
+      return plan
+    }
+    const asked = (params as { task?: unknown }).task
+    if (typeof asked !== 'object' || asked === null) {
+      return task.support === 'required' ? new McpError(ErrorCode.MethodNotFound, `Tool ${params.name} runs as a task only: call it with params.task`) : undefined
+    }
+    // 2025-11-25: the client may ask for a shorter life (`task.ttl`), never a longer one.
+    const ttl = (asked as { ttl?: unknown }).ttl
+    if (Number.isSafeInteger(ttl) && (ttl as number) > 0) plan.ttlMs = Math.min(plan.ttlMs, ttl as number)
+    return plan
   }
 
   /**
@@ -236,6 +258,7 @@ export class Tasks {
 
   /** `tasks/get`: the task, if the client's principal created it. */
   async get (params: TaskRequestParams, ctx: McpContext): Promise<Record<string, unknown>> {
+    if (this.#kind(ctx) === 'experimental') return this.#legacy.get(this.#ref(params.taskId, ctx))
     const task = await this.#read(this.#ref(params.taskId, ctx))
     if (task === undefined) throw new McpError(ErrorCode.InvalidParams, NOT_FOUND)
     return taskView(task)
@@ -243,6 +266,8 @@ export class Tasks {
 
   /** `tasks/update`: answers to pending questions (others are ignored); the node running it is told. */
   async update (params: UpdateTaskRequestParams, ctx: McpContext): Promise<Record<string, unknown>> {
+    // 2025-11-25 clients answer the requests `tasks/result` relays: there is no tasks/update.
+    if (this.#kind(ctx) !== 'extension') throw new McpError(ErrorCode.MethodNotFound, 'Method not found: tasks/update')
     const ref = this.#ref(params.taskId, ctx)
     const task = await this.#read(ref)
     if (task === undefined) throw new McpError(ErrorCode.InvalidParams, NOT_FOUND)
@@ -257,23 +282,49 @@ export class Tasks {
       }
       responses[key] = response
     }
-    if (Object.keys(responses).length === 0) return {}
-    // Stored before the answer: the next tasks/get, on any node, no longer lists them.
-    const taken = await this.#store.answer(ref, responses)
-    if (taken === undefined) throw new McpError(ErrorCode.InvalidParams, NOT_FOUND)
-    if (taken.length > 0) this.#tell(task.node, { id: task.id, kind: 'input' })
+    if (Object.keys(responses).length > 0) await this.#deliver(task, responses)
     return {}
   }
 
-  /** `tasks/cancel`: an unfinished task is cancelled at once, and its handler stopped; a finished one is left as it is. */
+  /**
+   * `tasks/cancel`: an unfinished task is cancelled at once, and its handler stopped; a finished
+   * one is left as it is (2025-11-25: the cancelled task is the answer, -32602 for an ended one).
+   */
   async cancel (params: TaskRequestParams, ctx: McpContext): Promise<Record<string, unknown>> {
     const ref = this.#ref(params.taskId, ctx)
+    if (this.#kind(ctx) === 'experimental') return this.#legacy.cancel(ref)
     const task = await this.#read(ref)
     if (task === undefined) throw new McpError(ErrorCode.InvalidParams, NOT_FOUND)
-    if (isUnfinished(task) && await this.#store.finish(ref, stopEnd('cancelled', STOPS.cancelled()))) {
-      this.#tell(task.node, { id: task.id, kind: 'cancel' })
-    }
+    if (isUnfinished(task)) await this.#cancelTask(task)
     return {}
+  }
+
+  /** `tasks/result` (2025-11-25 only; removed by the extension): what the call answered, once it did. */
+  async result (params: TaskRequestParams, ctx: McpContext): Promise<Record<string, unknown>> {
+    if (this.#kind(ctx) !== 'experimental') throw new McpError(ErrorCode.MethodNotFound, 'Method not found: tasks/result')
+    return this.#legacy.result(this.#ref(params.taskId, ctx), params, ctx)
+  }
+
+  /** Stores answers to pending questions (the next read, on any node, no longer lists them) and tells the running node. */
+  async #deliver (task: TaskRecord, responses: Record<string, unknown>): Promise<void> {
+    const taken = await this.#store.answer({ principal: task.principal, id: task.id }, responses)
+    if (taken === undefined) throw new McpError(ErrorCode.InvalidParams, NOT_FOUND)
+    if (taken.length > 0) this.#tell(task.node, { id: task.id, kind: 'input' })
+  }
+
+  /** Cancels an unfinished task at once and stops its handler wherever it runs; false when it had ended. */
+  async #cancelTask (task: TaskRecord): Promise<boolean> {
+    if (!await this.#store.finish({ principal: task.principal, id: task.id }, stopEnd('cancelled', STOPS.cancelled()))) return false
+    this.#tell(task.node, { id: task.id, kind: 'cancel' })
+    return true
+  }
+
+  /** Which tasks the client's revision has: -32601 for one without any. */
+  #kind (ctx: McpContext): 'extension' | 'experimental' {
+    const kind = versionFeatures(ctx.session.protocolVersion).tasks
+    // 2026-07-28 answers -32601 already while no tool supports tasks (the extension is not advertised).
+    if (kind === 'none' || !this.#tools.hasTasks) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${ctx.method}`)
+    return kind
   }
 
   /**
@@ -331,7 +382,7 @@ export class Tasks {
     }
     const run = new TaskRun(record, this.#store, ctx.session.clientCapabilities, (reason) => ctx.abortTask(reason))
     ctx.becomeTask(run)
-    const result = { resultType: 'task', ...taskView(record) }
+    const result = plan.kind === 'extension' ? { resultType: 'task', ...taskView(record) } : { task: legacyTaskView(record) }
     created.add(result)
     return { run, result }
   }
@@ -438,7 +489,7 @@ export class Tasks {
   }
 
   #ref (id: string, ctx: McpContext): TaskRef {
-    if (!declaresTasks(ctx.session)) throw missingExtension()
+    if (this.#kind(ctx) === 'extension' && !declaresTasks(ctx.session)) throw missingExtension()
     // Longer than any id this engine makes: unknown, without asking the store.
     if (id.length > MAX_ID_LENGTH) throw new McpError(ErrorCode.InvalidParams, NOT_FOUND)
     return { principal: ctx.session.principal ?? null, id }

@@ -213,6 +213,8 @@ function toolError (text: string): CallToolResult {
 }
 
 function describe ({ definition }: ToolEntry): Tool {
-  const { name, title, description, inputSchema, outputSchema, annotations, icons, _meta } = definition
-  return dropUndefined({ name, title, description, inputSchema, outputSchema, annotations, icons, _meta }) as Tool
+  const { name, title, description, inputSchema, outputSchema, annotations, icons, _meta, taskSupport } = definition
+  // 2025-11-25 lists `execution.taskSupport` (absent: forbidden); other revisions drop it (revisions.ts).
+  const execution = taskSupport === undefined || taskSupport === 'forbidden' ? undefined : { taskSupport }
+  return dropUndefined({ name, title, description, inputSchema, outputSchema, annotations, icons, execution, _meta }) as Tool
 }

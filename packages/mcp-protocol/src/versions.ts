@@ -85,9 +85,10 @@ export interface VersionFeatures {
   readonly resourceNotFoundCode: number
   /**
    * How long-running tool calls become tasks: `extension` (the tasks extension, SEP-2663,
-   * 2026-07-28, declared per request), or `none` (2025 revisions: served directly).
+   * 2026-07-28, declared per request), `experimental` (2025-11-25's tasks, SEP-1686: asked for
+   * with `params.task`; `execution.taskSupport` on tools, `capabilities.tasks`), or `none`.
    */
-  readonly tasks: 'extension' | 'none'
+  readonly tasks: 'extension' | 'experimental' | 'none'
   /**
    * The extensions (SEP-2133) a server may advertise to the revision: none before 2025-06-18;
    * MCP Apps from 2025-06-18 (in `initialize`); the tasks extension only on 2026-07-28.
@@ -113,7 +114,7 @@ const features = new Map<ProtocolVersion, VersionFeatures>(PROTOCOL_VERSIONS.map
     clientInput: modern ? 'inputRequired' : 'requests',
     logOnlyWhenAsked: modern,
     resourceNotFoundCode: modern ? -32602 : -32002,
-    tasks: modern ? 'extension' : 'none',
+    tasks: modern ? 'extension' : version === '2025-11-25' ? 'experimental' : 'none',
     extensions: new Set(modern ? [APPS, TASKS] : version >= '2025-06-18' ? [APPS] : [])
   }]
 }))

@@ -381,7 +381,9 @@ test('the method tables list exactly the methods of the spec', () => {
     'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get',
     'completion/complete', 'logging/setLevel', 'server/discover', 'subscriptions/listen',
     // The tasks extension (SEP-2663)
-    'tasks/get', 'tasks/update', 'tasks/cancel'
+    'tasks/get', 'tasks/update', 'tasks/cancel',
+    // 2025-11-25 experimental tasks (SEP-1686)
+    'tasks/result'
   ]
   assert.deepEqual(Object.keys(clientRequestParams).sort(), [...clientRequests].sort())
   assert.deepEqual(Object.keys(serverResults).sort(), [...clientRequests].sort())

@@ -5,7 +5,7 @@ import {
   ErrorCode, McpError, MemoryTaskStore, taskChannel,
   type ClientCapabilities, type ClientSession, type McpServer, type McpTaskEvent, type TaskRecord
 } from '../src/index.ts'
-import { errorOf, flush, makeSession, resultOf, send, server, text } from './helpers.ts'
+import { errorOf, flush, makeChannel, makeSession, resultOf, send, server, text } from './helpers.ts'
 import { until } from './task-store-contract.ts'
 
 const TASKS = 'io.modelcontextprotocol/tasks'
@@ -421,4 +421,60 @@ test('definitions: taskSupport and task options are checked at registration', ()
   assert.throws(() => mcp.tool({ name: 'a', taskSupport: 'maybe' as 'optional', handler }), { code: 'FST_MCP_PROTOCOL_INVALID_DEFINITION' })
   assert.throws(() => mcp.tool({ name: 'b', taskSupport: 'optional', task: { ttlMs: 0 }, handler }), { code: 'FST_MCP_PROTOCOL_INVALID_DEFINITION' })
   assert.throws(() => mcp.tool({ name: 'c', taskSupport: 'optional', task: { start: 'later' as 'call' }, handler }), { code: 'FST_MCP_PROTOCOL_INVALID_DEFINITION' })
+})
+
+test('2025-11-25 (SEP-1686) from the same engine: execution.taskSupport, capabilities.tasks, params.task, its views; no other 2025 revision has tasks', async () => {
+  const work = gate()
+  const mcp = withTools(server(), work)
+  const legacy = makeSession({ protocolVersion: '2025-11-25', clientCapabilities: { elicitation: {} } })
+  const initialize = async (protocolVersion: string) => resultOf(await send(mcp, 'initialize', { protocolVersion, capabilities: {}, clientInfo: { name: 'c', version: '1' } }, makeSession()))
+  assert.deepEqual((await initialize('2025-11-25')).capabilities, { logging: {}, tools: { listChanged: true }, tasks: { cancel: {}, requests: { tools: { call: {} } } } })
+  assert.equal('tasks' in ((await initialize('2025-06-18')).capabilities as object), false)
+  assert.equal('tasks' in (resultOf(await send(mcp, 'server/discover', {}, client())).capabilities as object), false)
+  const listed = (session: ClientSession) => send(mcp, 'tools/list', {}, session).then((response) => (resultOf(response).tools as Array<{ name: string, execution?: unknown }>))
+  assert.deepEqual((await listed(legacy)).map((tool) => [tool.name, tool.execution]), [
+    ['direct', undefined], ['job', { taskSupport: 'optional' }], ['must', { taskSupport: 'required' }], ['refuses', { taskSupport: 'required' }], ['asks', { taskSupport: 'required' }]
+  ])
+  assert.ok((await listed(client())).every((tool) => !('execution' in tool)))
+  assert.ok((await listed(makeSession({ protocolVersion: '2025-06-18' }))).every((tool) => !('execution' in tool)))
+
+  // A required tool without params.task: -32601; with it, a wrapped task.
+  assert.equal(errorOf(await send(mcp, 'tools/call', { name: 'must', arguments: {} }, legacy)).code, ErrorCode.MethodNotFound)
+  const created = resultOf(await send(mcp, 'tools/call', { name: 'must', arguments: {}, task: { ttl: 5000 } }, legacy))
+  const task = created.task as Record<string, unknown>
+  assert.deepEqual(Object.keys(created), ['task'])
+  assert.equal(task.status, 'working')
+  assert.equal(task.ttl, 5000)
+  assert.equal(task.pollInterval, 1000)
+  work.open()
+  // A tool error is `failed` in this revision's view; tasks/result answers the result itself.
+  let view: Record<string, unknown> = {}
+  await until(async () => {
+    view = resultOf(await send(mcp, 'tasks/get', { taskId: task.taskId }, legacy))
+    return view.status !== 'working'
+  }, 'the task to end')
+  assert.equal(view.status, 'failed')
+  const outcome = resultOf(await send(mcp, 'tasks/result', { taskId: task.taskId }, legacy))
+  assert.equal(outcome.isError, true)
+  assert.deepEqual(outcome._meta, { 'io.modelcontextprotocol/related-task': { taskId: task.taskId } })
+  // A protocol error is the error of tasks/result.
+  const failed = resultOf(await send(mcp, 'tools/call', { name: 'refuses', arguments: {}, task: {} }, legacy)).task as { taskId: string }
+  assert.deepEqual(errorOf(await send(mcp, 'tasks/result', { taskId: failed.taskId }, legacy)), { code: ErrorCode.InvalidParams, message: 'No such report', data: { report: 7 } })
+  // No tasks/update in this revision; no tasks at all in older ones.
+  assert.equal(errorOf(await send(mcp, 'tasks/update', { taskId: task.taskId, inputResponses: {} }, legacy)).code, ErrorCode.MethodNotFound)
+  assert.equal(errorOf(await send(mcp, 'tasks/get', { taskId: task.taskId }, makeSession({ protocolVersion: '2025-06-18' }))).code, ErrorCode.MethodNotFound)
+  // The extension's client reads the same task (same principal: anonymous) in its own view.
+  assert.equal((await poll(mcp, task.taskId)).status, 'completed')
+})
+
+test('a listen stream asking for task status without the extension is -32021; with it, nothing of it is honoured (clients poll)', async () => {
+  const mcp = withTools(server())
+  const refused = errorOf(await send(mcp, 'subscriptions/listen', { notifications: { taskIds: ['x'] } }, client({})))
+  assert.equal(refused.code, ErrorCode.MissingRequiredClientCapability)
+  const channel = makeChannel()
+  const listening = send(mcp, 'subscriptions/listen', { notifications: { taskIds: ['x'], toolsListChanged: true } }, client(), channel)
+  await until(() => channel.notifications().length === 1, 'the acknowledgement')
+  assert.deepEqual((channel.notifications()[0]!.params as { notifications: unknown }).notifications, { toolsListChanged: true })
+  mcp.closeSubscriptions()
+  resultOf(await listening)
 })

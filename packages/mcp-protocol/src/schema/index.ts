@@ -79,7 +79,9 @@ export const clientRequestParams = {
   // The tasks extension (2026-07-28)
   'tasks/get': TaskRequestParamsSchema,
   'tasks/update': UpdateTaskRequestParamsSchema,
-  'tasks/cancel': TaskRequestParamsSchema
+  'tasks/cancel': TaskRequestParamsSchema,
+  // 2025-11-25 experimental tasks (SEP-1686); removed by the extension
+  'tasks/result': TaskRequestParamsSchema
 } as const
 export type ClientRequestMethod = keyof typeof clientRequestParams
 
@@ -120,5 +122,6 @@ export const serverResults = {
   'subscriptions/listen': ListenResultSchema,
   'tasks/get': DetailedTaskSchema,
   'tasks/update': TaskAckResultSchema,
-  'tasks/cancel': TaskAckResultSchema
+  'tasks/cancel': TaskAckResultSchema,
+  'tasks/result': TaskAckResultSchema
 } as const
