@@ -241,11 +241,12 @@ export class Tasks {
     let task: { run: TaskRun, result: object } | undefined
     let announce!: () => void
     const started = new Promise<void>((resolve) => { announce = resolve })
-    ctx.allowTask(async () => {
-      if (task !== undefined) return
-      task = await this.#create(plan, ctx)
-      if (task !== undefined) announce()
-    })
+    let starting: Promise<void> | undefined
+    // Once: a second startTask() (even a concurrent one) waits for the first.
+    ctx.allowTask(() => (starting ??= this.#create(plan, ctx).then((made) => {
+      task = made
+      if (made !== undefined) announce()
+    })))
     const running = Promise.resolve().then(run)
     const first = await Promise.race([running.then((result) => ({ result }), (error: unknown) => ({ error })), started])
     if (task === undefined) {
