@@ -22,10 +22,11 @@ export interface RequestChannel {
    */
   closeStream? (retryMs?: number): void
   /**
-   * Aborted when the connection carrying the request closes before the answer: on 2026-07-28
-   * traffic a closed response stream is the client's cancellation.
+   * Calls `listener` if the connection carrying the request closes before the answer: on
+   * 2026-07-28 traffic a closed response stream is the client's cancellation. Asked only once
+   * the handler takes `ctx.signal`, so a request whose handler never looks at it costs nothing.
    */
-  readonly signal?: AbortSignal
+  onClose? (listener: () => void): void
 }
 
 /**
@@ -84,6 +85,7 @@ export class McpContext {
   readonly #deps: ContextDependencies
   readonly #round: InputRound | undefined
   #abort: AbortController | undefined
+  #interrupt: ((reason: Error) => void) | undefined
   #cancelled: Error | undefined
   #byClient = false
   #lastProgress = -Infinity
@@ -106,9 +108,6 @@ export class McpContext {
     this.meta = params?._meta
     this.#channel = channel
     this.extra = extra
-    channel?.signal?.addEventListener('abort', () => {
-      this.cancel(new McpError(ErrorCode.ConnectionClosed, 'The client closed the request\'s stream'), true)
-    }, { once: true })
   }
 
   /**
@@ -154,6 +153,7 @@ export class McpContext {
     if (this.#abort === undefined) {
       this.#abort = new AbortController()
       if (this.#cancelled !== undefined) this.#abort.abort(this.#cancelled)
+      else this.#channel?.onClose?.(() => this.cancel(new McpError(ErrorCode.ConnectionClosed, 'The client closed the request\'s stream'), true))
     }
     return this.#abort.signal
   }
@@ -177,6 +177,20 @@ export class McpContext {
     this.#cancelled = reason
     this.#byClient = byClient
     this.#abort?.abort(reason)
+    this.#interrupt?.(reason)
+  }
+
+  /**
+   * @internal The handler's outcome, or, once the request is cancelled (by the client, a time
+   * limit, a shutdown), a rejection at once: a handler that ignores its signal does not hold its
+   * answer (or a shutdown) back. The handler itself runs on; its result is dropped.
+   */
+  settle<T> (outcome: Promise<T>): Promise<T> {
+    if (this.#cancelled !== undefined) return Promise.reject(this.#cancelled)
+    return new Promise<T>((resolve, reject) => {
+      this.#interrupt = reject
+      outcome.then(resolve, reject)
+    })
   }
 
   /** @internal after the response: progress must stop (utilities/progress). */

@@ -97,19 +97,33 @@ export function listenClosed (subscriptionId: string | number): Result {
   return { _meta: { [META.subscriptionId]: subscriptionId } }
 }
 
+const serverMetas = new WeakMap<Implementation, Result>()
+
+/** `{ serverInfo }`, the `_meta` of results that have none of their own: one object per server. */
+function serverMetaOf (info: Implementation): Result {
+  let meta = serverMetas.get(info)
+  if (meta === undefined) {
+    meta = Object.freeze({ [META.serverInfo]: info })
+    serverMetas.set(info, meta)
+  }
+  return meta
+}
+
 function envelope (method: string, result: Result, shape: ShapeContext): Result {
+  const meta = result._meta as Result | undefined
   const shaped: Result = {
     ...result,
     resultType: result.resultType ?? 'complete',
-    _meta: { ...result._meta as Result | undefined, [META.serverInfo]: shape.serverInfo }
+    // Most results have no `_meta` of their own: they share one, built once per server.
+    _meta: meta === undefined ? serverMetaOf(shape.serverInfo) : { ...meta, [META.serverInfo]: shape.serverInfo }
   }
   const kind = CACHEABLE[method]
   // Input-required results, and results of retried requests, carry no caching hints.
   if (kind !== undefined && shaped.resultType === 'complete') {
-    const hint = { ...shape.caching[kind], ...shape.itemHint }
+    const configured = shape.caching[kind]
     const personal = shape.personal || shape.retried || shape.session.principal !== undefined
-    shaped.ttlMs = shape.retried ? 0 : hint.ttlMs ?? 0
-    shaped.cacheScope = personal ? 'private' : hint.scope ?? DEFAULT_SCOPE[kind]
+    shaped.ttlMs = shape.retried ? 0 : shape.itemHint?.ttlMs ?? configured?.ttlMs ?? 0
+    shaped.cacheScope = personal ? 'private' : shape.itemHint?.scope ?? configured?.scope ?? DEFAULT_SCOPE[kind]
   }
   return shaped
 }

@@ -312,7 +312,7 @@ export class McpServer {
     if (bounded) this.#watch()
     try {
       const run = async (): Promise<object> => method.handler(request.params as never, ctx)
-      const result = tasking === undefined ? await run() : await this.#tasks.call(tasking, ctx, run, method.result)
+      const result = tasking === undefined ? await ctx.settle(run()) : await this.#tasks.call(tasking, ctx, run, method.result)
       // A task is answered at once (the engine built it); its handler goes on in the background.
       if (isCreatedTask(result)) return { jsonrpc: '2.0', id: request.id, result: this.#shape(request, session, method, result as Record<string, unknown>) }
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id, features)

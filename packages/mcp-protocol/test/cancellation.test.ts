@@ -291,3 +291,15 @@ test('handlerTimeoutMs: 0 turns the limit off', async (t) => {
   finish()
   assert.deepEqual(resultOf(await pending).content, [{ type: 'text', text: 'done 1' }])
 })
+
+test('a handler that ignores its signal does not hold its answer back: past handlerTimeoutMs the error goes out at once', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 })
+  const mcp = server({ handlerTimeoutMs: 2000 })
+  t.after(() => mcp.close())
+  mcp.tool({ name: 'stuck', handler: () => new Promise(() => {}) })
+  const pending = mcp.handleRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'stuck' } }, makeSession({ id: 'a' }))
+  await flush()
+  t.mock.timers.tick(3000)
+  assert.deepEqual((await pending as { error: unknown }).error, { code: -32003, message: 'The request ran past the server\'s limit of 2000 ms' })
+  assert.equal(mcp.activeRequests, 0)
+})

@@ -20,8 +20,8 @@ export interface ExchangeOptions {
   retryMs: number
   /** What the SSE answer counts as (default `post`; a 2026-07-28 `subscriptions/listen` stream: `listen`). */
   kind?: SseEvent['kind']
-  /** See `RequestChannel.signal` (2026-07-28: a closed response stream cancels the request). */
-  signal?: AbortSignal
+  /** 2026-07-28: a closed response stream cancels the request (see `RequestChannel.onClose`). */
+  cancelOnClose?: boolean
   /**
    * The request the answer is to (not for a batch): its stream names it, so a node the client
    * resumes on can answer it when this node goes away before it does.
@@ -41,13 +41,20 @@ export class PostExchange implements RequestChannel {
   #stream: Stream | undefined
   #done = false
 
+  readonly onClose?: (listener: () => void) => void
+
   constructor (options: ExchangeOptions) {
     this.#options = options
+    if (options.cancelOnClose === true) this.onClose = (listener) => this.#onClose(listener)
     if (options.mode === 'sse' && options.accepts.sse) this.#startStream()
   }
 
-  get signal (): AbortSignal | undefined {
-    return this.#options.signal
+  /** Runs `listener` if the connection closes before the answer was sent (at once if it already did). */
+  #onClose (listener: () => void): void {
+    if (this.#done) return
+    const raw = this.#options.reply.raw
+    if (raw.destroyed) listener()
+    else raw.once('close', () => { if (!this.#done) listener() })
   }
 
   send (message: JSONRPCRequest | JSONRPCNotification): Promise<void> | void {

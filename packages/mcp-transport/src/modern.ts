@@ -40,9 +40,6 @@ export function createModernPost (endpoint: Endpoint) {
     const listen = message.method === 'subscriptions/listen'
     if (listen && !accepts.sse) throw new FST_MCP_TRANSPORT_NOT_ACCEPTABLE('text/event-stream')
     const session = envelopeSession(era.version, era.envelope, principalOf(request))
-    const closed = new AbortController()
-    const onClose = (): void => { if (!reply.raw.writableFinished) closed.abort() }
-    reply.raw.once('close', onClose)
     const answer = new PostExchange({
       reply,
       accepts,
@@ -53,7 +50,7 @@ export function createModernPost (endpoint: Endpoint) {
       connections,
       retryMs: 0,
       kind: listen ? 'listen' : 'post',
-      signal: closed.signal
+      cancelOnClose: true
     })
     const response = await server.handleRequest(message, session, answer, { request })
     await answer.respond(response, statusOf(response))

@@ -128,3 +128,33 @@ test('a change on another node reaches this node\'s listen streams once, over th
   assert.equal(messageOf(await stream.sse.next()).method, 'notifications/tools/list_changed', 'and its own changes too, once')
   await assert.rejects(stream.sse.next(300), /timed out|ended/, 'nothing twice')
 })
+
+test('2026-07-28: a closed response stream cancels the handler (its signal aborts); nothing more is sent', async (t) => {
+  const agent = httpClient(t)
+  let aborted: (reason: unknown) => void = () => {}
+  const seen = new Promise((resolve) => { aborted = resolve })
+  let started: () => void = () => {}
+  const running = new Promise<void>((resolve) => { started = resolve })
+  const app = await buildApp(t, {
+    declare: (mcp) => mcp.tool({
+      name: 'wait',
+      description: 'Waits until cancelled',
+      handler: async (_args, ctx) => {
+        ctx.signal.addEventListener('abort', () => aborted(ctx.signal.reason), { once: true })
+        await ctx.progress(1)
+        started()
+        await new Promise(() => {})
+        return { content: [] }
+      }
+    })
+  })
+  const url = `${await listen(app)}/mcp`
+  const body = modernRequest(1, 'tools/call', { name: 'wait', _meta: { ...modernRequest(1, 'x').params._meta, progressToken: 'p' } })
+  const controller = new AbortController()
+  const stream = await openStream(agent, url, { method: 'POST', body, headers: modernHeaders(body), signal: controller.signal })
+  assert.equal(messageOf(await stream.sse.next()).method, 'notifications/progress')
+  await running
+  controller.abort()
+  const reason = await withTimeout(seen, 2000, 'the handler\'s signal to abort') as Error
+  assert.match(reason.message, /closed the request's stream/)
+})
