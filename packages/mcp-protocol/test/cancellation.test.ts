@@ -296,7 +296,7 @@ test('a handler that ignores its signal does not hold its answer back: past hand
   t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 })
   const mcp = server({ handlerTimeoutMs: 2000 })
   t.after(() => mcp.close())
-  mcp.tool({ name: 'stuck', handler: () => new Promise(() => {}) })
+  mcp.tool({ name: 'stuck', handler: () => new Promise<never>(() => {}) })
   const pending = mcp.handleRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'stuck' } }, makeSession({ id: 'a' }))
   await flush()
   t.mock.timers.tick(3000)
