@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import type { McpServer } from '@mcp-fastify/mcp-protocol'
 import { MemoryMessageBus } from '@mcp-fastify/mcp-session'
 import {
-  buildApp, httpClient, listen, messageOf, modernHeaders, modernPost, modernRequest, openStream, withTimeout, type OpenedStream
+  buildApp, envelope, httpClient, listen, messageOf, modernHeaders, modernPost, modernRequest, openStream, withTimeout, type OpenedStream
 } from './helpers.ts'
 
 // subscriptions/listen (2026-07-28): a POST whose SSE answer stays open, acknowledged first,
@@ -149,7 +149,7 @@ test('2026-07-28: a closed response stream cancels the handler (its signal abort
     })
   })
   const url = `${await listen(app)}/mcp`
-  const body = modernRequest(1, 'tools/call', { name: 'wait', _meta: { ...modernRequest(1, 'x').params._meta, progressToken: 'p' } })
+  const body = modernRequest(1, 'tools/call', { name: 'wait', _meta: envelope({}, { progressToken: 'p' }) })
   const controller = new AbortController()
   const stream = await openStream(agent, url, { method: 'POST', body, headers: modernHeaders(body), signal: controller.signal })
   assert.equal(messageOf(await stream.sse.next()).method, 'notifications/progress')
