@@ -383,6 +383,7 @@ async function measure (kind) {
     }
 
     log(`${kind}: ${config.broadcasts} broadcast(s)`)
+    await delays(true)
     result.broadcasts = await profile('broadcast', async () => {
       const list = []
       for (let seq = 1; seq <= config.broadcasts; seq++) {
@@ -398,7 +399,9 @@ async function measure (kind) {
       missing: result.broadcasts.reduce((n, b) => n + b.missing, 0),
       syncMs: spread(result.broadcasts.map((b) => b.syncMs)),
       // Median over the rounds of the servers' CPU time per broadcast, all nodes together.
-      cpuMs: spread(result.broadcasts.map((b) => b.cpuMs.reduce((a, c) => a + c, 0))).p50
+      cpuMs: spread(result.broadcasts.map((b) => b.cpuMs.reduce((a, c) => a + c, 0))).p50,
+      // The event loop of each server over the broadcasts (and the second after each).
+      delay: await delays(true)
     }
 
     const status = await Promise.all(clients.map((c) => c.ask('status')))
@@ -486,17 +489,17 @@ function report (env, results) {
     '',
     `Opened at ${config.rate}/s (at most ${config.maxInFlight} opening at once) by ${config.clients} client process(es) over raw sockets; keep-alive every ${config.keepAliveMs} ms; idle CPU over ${config.idle} s; ${config.broadcasts} broadcast(s) of \`notifications/tools/list_changed\` (a tool registered on ${config.nodes === 1 ? 'the server' : 'node 0'}), latency from the registration to each client reading it. Memory after two full GCs, minus the baseline taken after a warm-up of ${WARM_UP} streams opened and closed. Event-loop delay: monitorEventLoopDelay (10 ms resolution, subtracted), off while idle CPU is measured (its timer costs about 0.35 % of a core).`,
     '',
-    '| kind | opened (s, rate) | ramp loop delay p50 / p99 / max (ms) | open p99 (ms) | ramp CPU server / clients | RSS baseline → held | RSS per stream | heap per stream | external per stream | idle CPU | broadcast p50 / p99 / max (ms) | broadcast p99 per round (ms) | fan-out sync (ms, median) | server CPU per broadcast (ms, median) | received | closed by server |',
-    '| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |'
+    '| kind | opened (s, rate) | ramp loop delay p50 / p99 / max (ms) | open p99 (ms) | ramp CPU server / clients | RSS baseline → held | RSS per stream | heap per stream | external per stream | idle CPU | broadcast p50 / p99 / max (ms) | broadcast p99 per round (ms) | fan-out sync (ms, median) | server CPU per broadcast (ms, median) | loop delay max in broadcasts (ms) | received | closed by server |',
+    '| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |'
   ]
   const worst = (values) => Math.max(...values)
   for (const r of results) {
-    if (r.failed !== undefined) { lines.push(`| ${r.kind} | FAILED: ${r.failed.replaceAll('|', '\\|').replaceAll('\n', ' ').slice(0, 300)} |${' |'.repeat(14)}`); continue }
+    if (r.failed !== undefined) { lines.push(`| ${r.kind} | FAILED: ${r.failed.replaceAll('|', '\\|').replaceAll('\n', ' ').slice(0, 300)} |${' |'.repeat(15)}`); continue }
     const nodeMem = (key) => r.held.reduce((n, h) => n + h.memory[key], 0)
     const before = (key) => r.before.reduce((n, h) => n + h.memory[key], 0)
     const streams = r.perStream.reduce((n, p) => n + p.streams, 0)
     const per = (key) => (nodeMem(key) - before(key)) / streams
-    lines.push(`| ${r.kind} | ${r.open.opened} in ${fixed(r.open.ms / 1000, 1)} s (launched at ${fixed(launchRate(r), 0)}/s) | ${fixed(worst(r.rampDelay.map((d) => d.p50)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.p99)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.max)), 0)} | ${fixed(r.open.openMs.p99, 0)} | ${r.rampCpuPercent.servers.map((c) => `${fixed(c, 0)} %`).join(', ')} / ${fixed(r.rampCpuPercent.clients, 0)} % (server ${fixed(r.rampCpuUsPerStream, 0)} µs a stream) | ${mb(before('rss'))} → ${mb(nodeMem('rss'))} | ${kib(per('rss'))} | ${kib(per('heapUsed'))} | ${kib(per('external'))} | ${r.idle.cpuPercent.map((c) => `${fixed(c, 2)} %`).join(', ')} | ${fixed(r.broadcast.p50, 0)} / ${fixed(r.broadcast.p99, 0)} / ${fixed(r.broadcast.max, 0)} | ${r.broadcasts.map((b) => fixed(b.p99, 0)).join(', ')} | ${fixed(r.broadcast.syncMs.p50, 1)} | ${fixed(r.broadcast.cpuMs, 0)} | ${r.broadcast.count} of ${r.open.opened * config.broadcasts} | ${r.closedByServer} |`)
+    lines.push(`| ${r.kind} | ${r.open.opened} in ${fixed(r.open.ms / 1000, 1)} s (launched at ${fixed(launchRate(r), 0)}/s) | ${fixed(worst(r.rampDelay.map((d) => d.p50)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.p99)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.max)), 0)} | ${fixed(r.open.openMs.p99, 0)} | ${r.rampCpuPercent.servers.map((c) => `${fixed(c, 0)} %`).join(', ')} / ${fixed(r.rampCpuPercent.clients, 0)} % (server ${fixed(r.rampCpuUsPerStream, 0)} µs a stream) | ${mb(before('rss'))} → ${mb(nodeMem('rss'))} | ${kib(per('rss'))} | ${kib(per('heapUsed'))} | ${kib(per('external'))} | ${r.idle.cpuPercent.map((c) => `${fixed(c, 2)} %`).join(', ')} | ${fixed(r.broadcast.p50, 0)} / ${fixed(r.broadcast.p99, 0)} / ${fixed(r.broadcast.max, 0)} | ${r.broadcasts.map((b) => fixed(b.p99, 0)).join(', ')} | ${fixed(r.broadcast.syncMs.p50, 1)} | ${fixed(r.broadcast.cpuMs, 0)} | ${fixed(worst(r.broadcast.delay.map((d) => d.max)), 0)} | ${r.broadcast.count} of ${r.open.opened * config.broadcasts} | ${r.closedByServer} |`)
   }
   const raw = results.find((r) => r.kind === 'raw' && r.failed === undefined)
   const ours = results.filter((r) => r.kind !== 'raw' && r.failed === undefined)
