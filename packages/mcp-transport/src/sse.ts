@@ -99,6 +99,9 @@ export class SseConnection implements StreamSink {
     this.#open = false
     this.#connections.delete(this)
     const raw = this.#reply.raw
+    // Uncorked first: on Node 22, ending a response still corked in the same turn sends only the
+    // first chunk written since the cork (Node 20 and 24 send them all).
+    while (raw.writableCorked > 0) raw.uncork()
     if (retryMs === undefined) raw.end()
     else raw.end(`retry: ${retryMs}\n\n`)
   }
