@@ -200,7 +200,7 @@ function rpc (child, name) {
 }
 
 async function startServer (mode, port, node, keyPrefix) {
-  const env = { ...process.env, MODE: mode, PORT: String(port), KEEP_ALIVE_MS: String(config.keepAliveMs), MAX_STREAMS: String(Math.ceil(config.streams / config.nodes) + WARM_UP + 1000) }
+  const env = { ...process.env, MODE: mode, PORT: String(port), KEEP_ALIVE_MS: String(config.keepAliveMs), MAX_STREAMS: String(Math.ceil(config.streams / config.nodes) + WARM_UP + 1000), MAX_SESSIONS: String(config.streams + 2 * WARM_UP + 10_000) }
   delete env.REDIS_URL
   if (keyPrefix !== undefined) Object.assign(env, { REDIS_URL: config.redis, KEY_PREFIX: keyPrefix })
   const server = rpc(track(fork(path.join(benchDir, 'servers/streams.mjs'), [], {
@@ -285,9 +285,10 @@ async function broadcastOnce (servers, clients, seq, ports) {
   // fan-out costs, which (unlike its latency) a machine busy with other work hardly changes.
   const cpuAfter = await Promise.all(servers.map((s) => s.ask('stats', { gc: false })))
   const cpuMs = servers.map((_, n) => (cpuAfter[n].cpuUs - cpuBefore[n].cpuUs) / 1000)
+  const systemMs = servers.map((_, n) => (cpuAfter[n].systemUs - cpuBefore[n].systemUs) / 1000)
   const latencies = heard.flatMap((h) => h.times.map((t) => t - t0))
   const byNode = ports.map((port) => spread(heard.flatMap((h) => (h.byPort[port] ?? []).map((t) => t - t0))))
-  return { seq, syncMs, cpuMs, ...spread(latencies), missing: heard.reduce((n, h) => n + h.missing, 0), byNode: ports.length > 1 ? byNode : undefined, latencies }
+  return { seq, syncMs, cpuMs, systemMs, ...spread(latencies), missing: heard.reduce((n, h) => n + h.missing, 0), byNode: ports.length > 1 ? byNode : undefined, latencies }
 }
 
 async function waitForStreams (servers, kind, expected, timeoutMs = 15_000) {
@@ -379,7 +380,9 @@ async function measure (kind) {
     await Promise.all(servers.map((s) => s.ask('eld', { enable: true, reset: true })))
     result.idle = {
       ms: idleMs,
-      cpuPercent: servers.map((_, n) => (cpuAfter[n].cpuUs - cpuBefore[n].cpuUs) / 1000 / idleMs * 100)
+      cpuPercent: servers.map((_, n) => (cpuAfter[n].cpuUs - cpuBefore[n].cpuUs) / 1000 / idleMs * 100),
+      // The kernel's share (on loopback the sender's system time includes the receiving side's TCP work).
+      systemPercent: servers.map((_, n) => (cpuAfter[n].systemUs - cpuBefore[n].systemUs) / 1000 / idleMs * 100)
     }
 
     log(`${kind}: ${config.broadcasts} broadcast(s)`)
@@ -400,6 +403,7 @@ async function measure (kind) {
       syncMs: spread(result.broadcasts.map((b) => b.syncMs)),
       // Median over the rounds of the servers' CPU time per broadcast, all nodes together.
       cpuMs: spread(result.broadcasts.map((b) => b.cpuMs.reduce((a, c) => a + c, 0))).p50,
+      systemMs: spread(result.broadcasts.map((b) => b.systemMs.reduce((a, c) => a + c, 0))).p50,
       // The event loop of each server over the broadcasts (and the second after each).
       delay: await delays(true)
     }
@@ -499,7 +503,7 @@ function report (env, results) {
     const before = (key) => r.before.reduce((n, h) => n + h.memory[key], 0)
     const streams = r.perStream.reduce((n, p) => n + p.streams, 0)
     const per = (key) => (nodeMem(key) - before(key)) / streams
-    lines.push(`| ${r.kind} | ${r.open.opened} in ${fixed(r.open.ms / 1000, 1)} s (launched at ${fixed(launchRate(r), 0)}/s) | ${fixed(worst(r.rampDelay.map((d) => d.p50)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.p99)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.max)), 0)} | ${fixed(r.open.openMs.p99, 0)} | ${r.rampCpuPercent.servers.map((c) => `${fixed(c, 0)} %`).join(', ')} / ${fixed(r.rampCpuPercent.clients, 0)} % (server ${fixed(r.rampCpuUsPerStream, 0)} µs a stream) | ${mb(before('rss'))} → ${mb(nodeMem('rss'))} | ${kib(per('rss'))} | ${kib(per('heapUsed'))} | ${kib(per('external'))} | ${r.idle.cpuPercent.map((c) => `${fixed(c, 2)} %`).join(', ')} | ${fixed(r.broadcast.p50, 0)} / ${fixed(r.broadcast.p99, 0)} / ${fixed(r.broadcast.max, 0)} | ${r.broadcasts.map((b) => fixed(b.p99, 0)).join(', ')} | ${fixed(r.broadcast.syncMs.p50, 1)} | ${fixed(r.broadcast.cpuMs, 0)} | ${fixed(worst(r.broadcast.delay.map((d) => d.max)), 0)} | ${r.broadcast.count} of ${r.open.opened * config.broadcasts} | ${r.closedByServer} |`)
+    lines.push(`| ${r.kind} | ${r.open.opened} in ${fixed(r.open.ms / 1000, 1)} s (launched at ${fixed(launchRate(r), 0)}/s) | ${fixed(worst(r.rampDelay.map((d) => d.p50)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.p99)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.max)), 0)} | ${fixed(r.open.openMs.p99, 0)} | ${r.rampCpuPercent.servers.map((c) => `${fixed(c, 0)} %`).join(', ')} / ${fixed(r.rampCpuPercent.clients, 0)} % (server ${fixed(r.rampCpuUsPerStream, 0)} µs a stream) | ${mb(before('rss'))} → ${mb(nodeMem('rss'))} | ${kib(per('rss'))} | ${kib(per('heapUsed'))} | ${kib(per('external'))} | ${r.idle.cpuPercent.map((c, n) => `${fixed(c, 2)} % (system ${fixed(r.idle.systemPercent[n], 2)})`).join(', ')} | ${fixed(r.broadcast.p50, 0)} / ${fixed(r.broadcast.p99, 0)} / ${fixed(r.broadcast.max, 0)} | ${r.broadcasts.map((b) => fixed(b.p99, 0)).join(', ')} | ${fixed(r.broadcast.syncMs.p50, 1)} | ${fixed(r.broadcast.cpuMs, 0)} (system ${fixed(r.broadcast.systemMs, 0)}) | ${fixed(worst(r.broadcast.delay.map((d) => d.max)), 0)} | ${r.broadcast.count} of ${r.open.opened * config.broadcasts} | ${r.closedByServer} |`)
   }
   const raw = results.find((r) => r.kind === 'raw' && r.failed === undefined)
   const ours = results.filter((r) => r.kind !== 'raw' && r.failed === undefined)

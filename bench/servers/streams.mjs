@@ -9,12 +9,14 @@
 //             response held open, one shared timer writing a keep-alive comment to every stream, a
 //             broadcast writing one prebuilt frame to each: the floor of a held stream in Fastify
 //
-// Environment: PORT, KEEP_ALIVE_MS (default 15000), MAX_STREAMS (what the limits of the plugins
-// must allow), REDIS_URL and KEY_PREFIX (a cluster node).
+// Environment: PORT, KEEP_ALIVE_MS (default 15000), MAX_STREAMS (the streams this process must
+// allow), MAX_SESSIONS (the live sessions of the whole cluster), REDIS_URL and KEY_PREFIX (a
+// cluster node).
 //
 // IPC: every message { id, cmd, ... } is answered { id, ... }:
 //   stats { gc, fds }   memory (after two full GCs when asked and --expose-gc is on), CPU time
-//                       (process.cpuUsage, µs), open streams by kind, open file descriptors (asked)
+//                       (process.cpuUsage, µs: user + system, and system alone), open streams by
+//                       kind, open file descriptors (asked)
 //   eld { reset, enable }  event-loop delay since the last reset (monitorEventLoopDelay, 10 ms
 //                       resolution, the resolution subtracted): p50, p99, max, mean in ms; the
 //                       monitor turned off or on (its timer costs CPU of its own)
@@ -37,6 +39,8 @@ const mode = process.env.MODE ?? 'mcp'
 const port = Number(process.env.PORT ?? 3000)
 const keepAliveMs = Number(process.env.KEEP_ALIVE_MS ?? 15_000)
 const maxStreams = Number(process.env.MAX_STREAMS ?? 20_000)
+// Live sessions are counted across the nodes sharing a Redis: the limit is the cluster's.
+const maxSessions = Number(process.env.MAX_SESSIONS ?? maxStreams + 10_000)
 const redis = process.env.REDIS_URL || undefined
 const keyPrefix = process.env.KEY_PREFIX || undefined
 const RESOLUTION_MS = 10
@@ -52,7 +56,7 @@ async function buildOurs () {
   channel('mcp-fastify:sse:close').subscribe((event) => { streams[event.kind]-- })
   const app = Fastify({ logger: false })
   await app.register(mcpSession, {
-    maxSessions: maxStreams + 10_000,
+    maxSessions,
     ...(redis === undefined ? {} : { redis, ...(keyPrefix === undefined ? {} : { keyPrefix }) })
   })
   await app.register(mcpTransport, {
@@ -125,7 +129,7 @@ const commands = {
     let fds = null
     if (countFds) try { fds = readdirSync('/proc/self/fd').length } catch {}
     const { user, system } = process.cpuUsage()
-    return { memory, cpuUs: user + system, streams: { ...streams }, fds }
+    return { memory, cpuUs: user + system, systemUs: system, streams: { ...streams }, fds }
   },
   eld ({ reset, enable }) {
     // The monitor's own timer costs about 0.35 % of a core here: it is off while idle CPU is measured.
