@@ -146,6 +146,18 @@ function cpuPressure () {
     return null
   }
 }
+// Listen-queue overflows so far (Linux, the whole machine): connections the kernel dropped or
+// reset because a server did not accept them fast enough.
+function listenOverflows () {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'))
+    const names = lines[0].split(' ')
+    const counts = lines[1].split(' ')
+    return Number(counts[names.indexOf('ListenOverflows')])
+  } catch {
+    return null
+  }
+}
 const log = (message) => process.stderr.write(`bench/streams: ${message}\n`)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -348,8 +360,10 @@ async function measure (kind) {
     log(`${kind}: opening ${config.streams} streams at ${config.rate}/s over ${config.nodes} node(s) and ${config.clients} client process(es)`)
     await delays(true)
     const rampCpu = await stats(false)
+    const overflowsBefore = listenOverflows()
     result.open = await profile('ramp', () => openAll(clients, kind, ports, config.streams, config.rate))
     result.rampDelay = await delays(true)
+    result.open.listenOverflows = overflowsBefore === null ? null : listenOverflows() - overflowsBefore
     // CPU during the ramp, in % of one core: is the server, or are the clients, the bottleneck?
     result.rampCpuPercent = {
       servers: (await stats(false)).map((s, n) => (s.cpuUs - rampCpu[n].cpuUs) / 10 / result.open.ms),
@@ -503,7 +517,7 @@ function report (env, results) {
     const before = (key) => r.before.reduce((n, h) => n + h.memory[key], 0)
     const streams = r.perStream.reduce((n, p) => n + p.streams, 0)
     const per = (key) => (nodeMem(key) - before(key)) / streams
-    lines.push(`| ${r.kind} | ${r.open.opened} in ${fixed(r.open.ms / 1000, 1)} s (launched at ${fixed(launchRate(r), 0)}/s) | ${fixed(worst(r.rampDelay.map((d) => d.p50)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.p99)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.max)), 0)} | ${fixed(r.open.openMs.p99, 0)} | ${r.rampCpuPercent.servers.map((c) => `${fixed(c, 0)} %`).join(', ')} / ${fixed(r.rampCpuPercent.clients, 0)} % (server ${fixed(r.rampCpuUsPerStream, 0)} µs a stream) | ${mb(before('rss'))} → ${mb(nodeMem('rss'))} | ${kib(per('rss'))} | ${kib(per('heapUsed'))} | ${kib(per('external'))} | ${r.idle.cpuPercent.map((c, n) => `${fixed(c, 2)} % (system ${fixed(r.idle.systemPercent[n], 2)})`).join(', ')} | ${fixed(r.broadcast.p50, 0)} / ${fixed(r.broadcast.p99, 0)} / ${fixed(r.broadcast.max, 0)} | ${r.broadcasts.map((b) => fixed(b.p99, 0)).join(', ')} | ${fixed(r.broadcast.syncMs.p50, 1)} | ${fixed(r.broadcast.cpuMs, 0)} (system ${fixed(r.broadcast.systemMs, 0)}) | ${fixed(worst(r.broadcast.delay.map((d) => d.max)), 0)} | ${r.broadcast.count} of ${r.open.opened * config.broadcasts} | ${r.closedByServer} |`)
+    lines.push(`| ${r.kind} | ${r.open.opened} in ${fixed(r.open.ms / 1000, 1)} s (launched at ${fixed(launchRate(r), 0)}/s) | ${fixed(worst(r.rampDelay.map((d) => d.p50)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.p99)), 0)} / ${fixed(worst(r.rampDelay.map((d) => d.max)), 0)} | ${fixed(r.open.openMs.p99, 0)} | ${r.rampCpuPercent.servers.map((c) => `${fixed(c, 0)} %`).join(', ')} / ${fixed(r.rampCpuPercent.clients, 0)} % (server ${fixed(r.rampCpuUsPerStream, 0)} µs a stream)${r.open.listenOverflows ? `; ${r.open.listenOverflows} listen-queue overflows` : ''}${r.open.failed ? `; ${r.open.failed} failed: ${r.open.firstError.replaceAll('|', '\\|').slice(0, 120)}` : ''} | ${mb(before('rss'))} → ${mb(nodeMem('rss'))} | ${kib(per('rss'))} | ${kib(per('heapUsed'))} | ${kib(per('external'))} | ${r.idle.cpuPercent.map((c, n) => `${fixed(c, 2)} % (system ${fixed(r.idle.systemPercent[n], 2)})`).join(', ')} | ${fixed(r.broadcast.p50, 0)} / ${fixed(r.broadcast.p99, 0)} / ${fixed(r.broadcast.max, 0)} | ${r.broadcasts.map((b) => fixed(b.p99, 0)).join(', ')} | ${fixed(r.broadcast.syncMs.p50, 1)} | ${fixed(r.broadcast.cpuMs, 0)} (system ${fixed(r.broadcast.systemMs, 0)}) | ${fixed(worst(r.broadcast.delay.map((d) => d.max)), 0)} | ${r.broadcast.count} of ${r.open.opened * config.broadcasts} | ${r.closedByServer} |`)
   }
   const raw = results.find((r) => r.kind === 'raw' && r.failed === undefined)
   const ours = results.filter((r) => r.kind !== 'raw' && r.failed === undefined)
