@@ -2,7 +2,7 @@
 // sharing a Redis), what each costs the server, and how fast a broadcast reaches all of them.
 //
 //   node bench/streams.mjs [--streams 10000] [--rate 2000] [--kinds raw,get,legacy,listen]
-//                          [--keep-alive 15000] [--idle <s>] [--broadcasts 5] [--clients <n>]
+//                          [--keep-alive 15000] [--idle <s>] [--settle 30] [--broadcasts 5] [--clients <n>]
 //                          [--nodes 1] [--redis <url>] [--max-in-flight 1000]
 //                          [--profile <dir>] [--heap-snapshot <dir>] [--revision <text>]
 //
@@ -14,8 +14,9 @@
 //   3. ramp: N streams opened at `rate` a second (the clients' schedule, at most `max-in-flight`
 //      opening at once); the server's event-loop delay during the ramp (p50, p99, max)
 //   4. held: the server's memory after two full GCs; per stream = (held - baseline) / N
-//   5. idle: the server's CPU time over `idle` seconds with every stream open (at least one
-//      keep-alive interval), as a % of one core; the event-loop delay meanwhile
+//   5. idle: `settle` seconds after the memory was measured (V8 finishes its collections on its
+//      own threads), the server's CPU time over `idle` seconds with every stream open (at least
+//      one keep-alive interval), as a % of one core, user + system
 //   6. broadcasts: one at a time, a tool registered on the server (over IPC: no request in the
 //      way) sends `notifications/tools/list_changed` to every stream; the latency of a stream is
 //      from the registration (process.hrtime in the server) to the moment the client process
@@ -74,6 +75,7 @@ function parseCli () {
         kinds: { type: 'string' },
         'keep-alive': { type: 'string', default: '15000' },
         idle: { type: 'string' },
+        settle: { type: 'string', default: '30' },
         broadcasts: { type: 'string', default: '5' },
         clients: { type: 'string' },
         nodes: { type: 'string', default: '1' },
@@ -116,6 +118,7 @@ function parseCli () {
     kinds,
     keepAliveMs,
     idle,
+    settle: number('settle', 0, 600),
     broadcasts: number('broadcasts', 1, 100),
     clients,
     nodes,
@@ -383,6 +386,13 @@ async function measure (kind) {
       return { streams: count, rss: delta('rss'), heapUsed: delta('heapUsed'), external: delta('external') }
     })
 
+    // After a ramp V8 goes on collecting for a while on its own threads (concurrent sweeping, the
+    // memory reducer's GCs once allocation stops): hundreds of ms of CPU at 19,500 streams, which
+    // is the ramp's cost, not the steady idle one. The idle window starts once that has settled.
+    if (config.settle > 0) {
+      log(`${kind}: settling for ${config.settle} s`)
+      await sleep(config.settle * 1000)
+    }
     log(`${kind}: idle for ${config.idle} s`)
     // The event-loop monitor's timer costs CPU of its own (about 0.35 % of a core here): off meanwhile.
     await Promise.all(servers.map((s) => s.ask('eld', { enable: false })))
@@ -505,7 +515,7 @@ function report (env, results) {
   const lines = [
     `# Streams: ${config.streams} per run, ${config.nodes === 1 ? 'one server process' : `${config.nodes} server processes sharing a Redis`}`,
     '',
-    `Opened at ${config.rate}/s (at most ${config.maxInFlight} opening at once) by ${config.clients} client process(es) over raw sockets; keep-alive every ${config.keepAliveMs} ms; idle CPU over ${config.idle} s; ${config.broadcasts} broadcast(s) of \`notifications/tools/list_changed\` (a tool registered on ${config.nodes === 1 ? 'the server' : 'node 0'}), latency from the registration to each client reading it. Memory after two full GCs, minus the baseline taken after a warm-up of ${WARM_UP} streams opened and closed. Event-loop delay: monitorEventLoopDelay (10 ms resolution, subtracted), off while idle CPU is measured (its timer costs about 0.35 % of a core).`,
+    `Opened at ${config.rate}/s (at most ${config.maxInFlight} opening at once) by ${config.clients} client process(es) over raw sockets; keep-alive every ${config.keepAliveMs} ms; idle CPU over ${config.idle} s, from ${config.settle} s after the held streams' GCs; ${config.broadcasts} broadcast(s) of \`notifications/tools/list_changed\` (a tool registered on ${config.nodes === 1 ? 'the server' : 'node 0'}), latency from the registration to each client reading it. Memory after two full GCs, minus the baseline taken after a warm-up of ${WARM_UP} streams opened and closed. Event-loop delay: monitorEventLoopDelay (10 ms resolution, subtracted), off while idle CPU is measured (its timer costs about 0.35 % of a core).`,
     '',
     '| kind | opened (s, rate) | ramp loop delay p50 / p99 / max (ms) | open p99 (ms) | ramp CPU server / clients | RSS baseline → held | RSS per stream | heap per stream | external per stream | idle CPU | broadcast p50 / p99 / max (ms) | broadcast p99 per round (ms) | fan-out sync (ms, median) | server CPU per broadcast (ms, median) | loop delay max in broadcasts (ms) | received | closed by server |',
     '| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |'
