@@ -11,6 +11,8 @@ export interface ConformanceAppOptions {
    * of a cluster need the same `keys` for a round trip to continue on any of them.
    */
   requestState?: McpTransportOptions['requestState']
+  /** How requests are answered (mcp-transport's `responseMode`; `auto` by default). */
+  responseMode?: McpTransportOptions['responseMode']
 }
 
 /** The server the official conformance suite judges: sessions on, every fixture declared. */
@@ -21,7 +23,8 @@ export async function buildConformanceApp (options: ConformanceAppOptions = {}):
     path: '/mcp',
     legacySse: true,
     serverInfo: { name: 'mcp-fastify-conformance', version: '0.1.0' },
-    ...(options.requestState === undefined ? {} : { requestState: options.requestState })
+    ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
+    ...(options.responseMode === undefined ? {} : { responseMode: options.responseMode })
   })
   declareFixtures(app.mcp)
   return app

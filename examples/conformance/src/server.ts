@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { buildConformanceApp } from './app.ts'
+import { buildConformanceApp, type ConformanceAppOptions } from './app.ts'
 
 const port = Number(process.env.PORT ?? 3001)
 const host = process.env.HOST ?? '127.0.0.1'
@@ -10,10 +10,14 @@ const redis = process.env.REDIS_URL
 // REQUEST_STATE_KEY (32 bytes or more): the key that seals 2026-07-28 requestState, the same on
 // every node of a cluster, so an input_required round trip may continue on any node.
 const requestStateKey = process.env.REQUEST_STATE_KEY
+// RESPONSE_MODE (auto, json or sse; mcp-transport's options check it): how requests are answered;
+// sse makes every answer an SSE stream (bench/corun.mjs measures that path).
+const responseMode = process.env.RESPONSE_MODE as ConformanceAppOptions['responseMode'] | ''
 const app = await buildConformanceApp({
   fastify: { logger: level === 'silent' ? false : { level } },
   session: redis === undefined || redis === '' ? {} : { redis },
-  ...(requestStateKey === undefined || requestStateKey === '' ? {} : { requestState: { keys: [requestStateKey] } })
+  ...(requestStateKey === undefined || requestStateKey === '' ? {} : { requestState: { keys: [requestStateKey] } }),
+  ...(responseMode === undefined || responseMode === '' ? {} : { responseMode })
 })
 await app.listen({ port, host })
 app.log.warn(`conformance fixture server listening on http://${host}:${port}/mcp`)
