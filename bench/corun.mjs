@@ -1,0 +1,202 @@
+// Benchmark of the request hot path (issue 11), the co-run way: raw Fastify and our fixture server
+// run at the same time, pinned together on one core, each driven by a load generator of its own
+// (the two on the other core), and each server's CPU time per request is read from /proc. Both
+// servers live through the same moments of this shared machine, whose speed drifts by up to 1.8x
+// within minutes, so the ratio of their CPU per request holds where req/s measured one after the
+// other does not.
+//
+//   node bench/corun.mjs [--rounds 5] [--duration 5] [--warmup 2] [--connections 50] [--modes json,sse]
+//
+// Per round and mode:
+//   json  ours (examples/conformance/dist/server.js, memory session store) answers tools/call as
+//         JSON; raw Fastify (bench/servers/raw-fastify.mjs) returns the same JSON-RPC answer
+//   sse   ours with RESPONSE_MODE=sse (every answer an SSE stream: the priming event, then the
+//         result, logged for resumption); raw Fastify with ANSWER=sse (the result as one SSE event)
+// Each connection to ours does its own initialize + notifications/initialized and calls in its
+// own session. The load generators (bench/corun-load.mjs) check every answer; the window starts
+// after the warm-up, and the servers' CPU time (utime + stime) and the answers counted are read
+// at both of its ends. "raw / ours" is raw Fastify's CPU per request over ours: the fraction of
+// raw Fastify's throughput per core that ours reaches. Targets: json >= 0.8, sse >= 0.6.
+//
+// The report goes to stdout and to bench/results/ (markdown + JSON). Needs `pnpm run build`.
+import { fork, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { alive, benchDir, cpuMs, environment, freePort, keepOutput, median, packageVersion, pinned, pinnedFork, PIN, root, stop, track, waitForPort } from './common.mjs'
+
+const OURS = 'examples/conformance/dist/server.js'
+const RAW = 'bench/servers/raw-fastify.mjs'
+const TARGETS = { json: 0.8, sse: 0.6 }
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    modes: { type: 'string', default: 'json,sse' }
+  }
+})
+const config = {
+  rounds: Number(values.rounds),
+  duration: Number(values.duration),
+  warmup: Number(values.warmup),
+  connections: Number(values.connections),
+  modes: values.modes.split(',').filter((mode) => mode in TARGETS)
+}
+if (config.modes.length === 0 || ![config.rounds, config.duration, config.connections].every((n) => n >= 1) || !(config.warmup >= 0)) {
+  process.stderr.write('usage: node bench/corun.mjs [--rounds n] [--duration s] [--warmup s] [--connections n] [--modes json,sse]\n')
+  process.exit(2)
+}
+if (!existsSync(path.join(root, OURS))) {
+  process.stderr.write(`corun: ${OURS} is missing: run pnpm run build\n`)
+  process.exit(2)
+}
+if (!PIN) process.stderr.write('corun: no taskset or fewer than 2 cores: servers and load generators are not pinned\n')
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
+
+function startServer (file, env, port) {
+  const [command, args] = pinned(1, [file])
+  return keepOutput(track(spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })))
+}
+
+/** A load generator on core 0; `ready` resolves once its connections have checked their first calls. */
+function startLoad (name, options) {
+  const child = track(fork(path.join(benchDir, 'corun-load.mjs'), [JSON.stringify(options)], {
+    cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...pinnedFork(0)
+  }))
+  const replies = []
+  let exited = null
+  child.on('message', (message) => replies.shift()?.(message))
+  child.once('exit', (code) => {
+    exited = new Error(`${name}: load generator exited (code ${code})`)
+    for (const reply of replies.splice(0)) reply({ failed: exited.message })
+  })
+  const next = () => new Promise((resolve, reject) => {
+    if (exited !== null) return reject(exited)
+    replies.push((message) => message.failed ? reject(new Error(`${name}: ${message.failed}`)) : resolve(message))
+  })
+  const ask = (command) => { const reply = next(); child.send(command); return reply }
+  return { child, ask, ready: next() }
+}
+
+/** One round of one mode: both servers and both load generators at once. */
+async function measure (mode) {
+  const [rawPort, oursPort] = [await freePort(), await freePort()]
+  const servers = {
+    raw: startServer(RAW, { ANSWER: mode }, rawPort),
+    ours: startServer(OURS, { REDIS_URL: '', ...(mode === 'sse' && { RESPONSE_MODE: 'sse' }) }, oursPort)
+  }
+  const loads = {}
+  try {
+    await Promise.all([waitForPort(rawPort, servers.raw), waitForPort(oursPort, servers.ours)])
+    const common = { connections: config.connections, mode, text: 'hello' }
+    loads.raw = startLoad('raw', { ...common, port: rawPort, handshake: false })
+    loads.ours = startLoad('ours', { ...common, port: oursPort, handshake: true })
+    await Promise.all([loads.raw.ready, loads.ours.ready])
+    const mark = async () => {
+      const at = performance.now()
+      const cpu = { raw: cpuMs(servers.raw.pid), ours: cpuMs(servers.ours.pid), loads: cpuMs(loads.raw.child.pid) + cpuMs(loads.ours.child.pid) }
+      const [raw, ours] = await Promise.all([loads.raw.ask('mark'), loads.ours.ask('mark')])
+      return { at, cpu, raw, ours }
+    }
+    loads.raw.child.send('go')
+    loads.ours.child.send('go')
+    await sleep(config.warmup * 1000)
+    const start = await mark()
+    await sleep(config.duration * 1000)
+    const end = await mark()
+    const totals = { raw: await loads.raw.ask('stop'), ours: await loads.ours.ask('stop') }
+    const seconds = (end.at - start.at) / 1000
+    const figures = {}
+    for (const name of ['raw', 'ours']) {
+      const requests = end[name].completed - start[name].completed
+      const problems = []
+      if (totals[name].wrong > 0) problems.push(`${totals[name].wrong} wrong answers (${totals[name].sample})`)
+      if (totals[name].errors > 0) problems.push(`${totals[name].errors} connections failed (${totals[name].firstError})`)
+      if (!alive(servers[name])) problems.push('server died')
+      if (requests === 0) problems.push('no answers in the window')
+      figures[name] = { requests, requestsPerSec: requests / seconds, cpuMs: end.cpu[name] - start.cpu[name], cpuUsPerRequest: (end.cpu[name] - start.cpu[name]) * 1000 / requests, problems }
+    }
+    return {
+      ...figures,
+      seconds,
+      ratio: figures.raw.cpuUsPerRequest / figures.ours.cpuUsPerRequest,
+      serversCore: (figures.raw.cpuMs + figures.ours.cpuMs) / (seconds * 1000),
+      loadsCore: (end.cpu.loads - start.cpu.loads) / (seconds * 1000),
+      loadavg: os.loadavg()[0],
+      valid: figures.raw.problems.length === 0 && figures.ours.problems.length === 0
+    }
+  } catch (error) {
+    for (const [name, server] of Object.entries(servers)) {
+      const log = server.log().trim()
+      if (log !== '') process.stderr.write(`--- ${name} server output (tail) ---\n${log}\n`)
+    }
+    throw error
+  } finally {
+    for (const load of Object.values(loads)) load.child.kill('SIGKILL')
+    await Promise.all(Object.values(servers).map((server) => stop(server)))
+  }
+}
+
+const fixed = (value, digits) => Number.isFinite(value) ? value.toFixed(digits) : 'n/a'
+const percent = (value) => `${Math.round(value * 100)} %`
+
+function report (env, results) {
+  const lines = [
+    '# Co-run benchmark (bench/corun.mjs): server CPU time per request, ours against raw Fastify', '',
+    `${env.date}, git ${env.git}, Node ${env.node}, fastify ${env.fastify}; ${env.cpu} (${env.cores} cores), load average ${env.loadavg} at the start`,
+    `tools/call of echo, ${config.connections} connections per server (a session per connection for ours), ${config.warmup} s warm-up, ${config.duration} s measured, ${config.rounds} rounds;`,
+    `${PIN ? 'both servers on core 1, their load generators on core 0, all at once' : 'not pinned'}. raw / ours = raw Fastify's CPU per request over ours.`, ''
+  ]
+  const summary = []
+  for (const mode of config.modes) {
+    const rounds = results.map((round) => round[mode])
+    lines.push(`## ${mode} answers`, '',
+      '| round | raw req/s | ours req/s | raw CPU µs/request | ours CPU µs/request | raw / ours | core 1 busy (servers) | core 0 busy (load) | load avg (1 min) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    rounds.forEach((r, index) => {
+      lines.push(`| ${index + 1}${r.valid ? '' : ' (invalid)'} | ${fixed(r.raw.requestsPerSec, 0)} | ${fixed(r.ours.requestsPerSec, 0)} | ${fixed(r.raw.cpuUsPerRequest, 1)} | ${fixed(r.ours.cpuUsPerRequest, 1)} | ${fixed(r.ratio, 2)} | ${percent(r.serversCore)} | ${percent(r.loadsCore)} | ${fixed(r.loadavg, 2)} |`)
+    })
+    const valid = rounds.filter((r) => r.valid)
+    const of = (pick) => valid.length === 0 ? NaN : median(valid.map(pick))
+    const ratio = of((r) => r.ratio)
+    lines.push(`| **median** | ${fixed(of((r) => r.raw.requestsPerSec), 0)} | ${fixed(of((r) => r.ours.requestsPerSec), 0)} | ${fixed(of((r) => r.raw.cpuUsPerRequest), 1)} | ${fixed(of((r) => r.ours.cpuUsPerRequest), 1)} | **${fixed(ratio, 2)}** | | | |`, '')
+    summary.push({ mode, target: TARGETS[mode], ratio, met: ratio >= TARGETS[mode], validRounds: valid.length })
+  }
+  lines.push('| answers | target: raw / ours at least | measured (median) | |', '| --- | ---: | ---: | --- |')
+  for (const s of summary) lines.push(`| ${s.mode} | ${s.target} | ${fixed(s.ratio, 2)} | ${s.validRounds === 0 ? 'no valid round' : s.met ? 'met' : '**missed**'} |`)
+  const problems = results.flatMap((round, index) => Object.entries(round).flatMap(([mode, r]) =>
+    ['raw', 'ours'].flatMap((name) => r[name].problems.map((problem) => `round ${index + 1}, ${mode}, ${name}: ${problem}`))))
+  if (problems.length > 0) lines.push('', 'Invalid measurements:', ...problems.map((problem) => `- ${problem}`))
+  return { text: `${lines.join('\n')}\n`, summary, valid: problems.length === 0 }
+}
+
+const env = environment({ versions: { fastify: packageVersion('fastify') }, loadavg: true })
+const results = []
+for (let round = 0; round < config.rounds; round++) {
+  const figures = {}
+  // The order of the modes alternates, so neither always runs first in a round.
+  const order = round % 2 === 0 ? config.modes : [...config.modes].reverse()
+  for (const mode of order) {
+    process.stderr.write(`corun: round ${round + 1}/${config.rounds}, ${mode}\n`)
+    figures[mode] = await measure(mode)
+  }
+  results.push(figures)
+}
+const { text, summary, valid } = report(env, results)
+process.stdout.write(text)
+const dir = path.join(benchDir, 'results')
+mkdirSync(dir, { recursive: true })
+const stamp = env.date.replace(/[:.]/g, '-')
+writeFileSync(path.join(dir, `corun-${stamp}.md`), text)
+writeFileSync(path.join(dir, `corun-${stamp}.json`), `${JSON.stringify({ env, config, loadavgAtEnd: os.loadavg(), results, summary }, null, 2)}\n`)
+process.stderr.write(`corun: wrote bench/results/corun-${stamp}.md and .json\n`)
+process.exitCode = valid ? 0 : 1
