@@ -26,9 +26,11 @@ export class Session implements ClientSession {
   readonly id: string
   readonly #record: SessionRecord
   readonly #services: SessionServices
-  readonly #streams = new Map<string, Stream>()
+  // Both made on first use: most sessions never have a POST stream open nor follow one, and an
+  // empty Map or Set costs about 150 bytes, per session held.
+  #streams: Map<string, Stream> | undefined
   /** Connections following, here, streams written elsewhere (or ended): they end with the session. */
-  readonly #followers = new Set<FollowerSink>()
+  #followers: Set<FollowerSink> | undefined
   #standalone: Stream | undefined
   /** When this node last saw the session used (ms since epoch). */
   lastSeen = Date.now()
@@ -91,8 +93,8 @@ export class Session implements ClientSession {
 
   /** True while a connection of this session is open on this node. */
   get connected (): boolean {
-    if (this.#standalone?.connected === true || this.#followers.size > 0) return true
-    for (const stream of this.#streams.values()) {
+    if (this.#standalone?.connected === true || (this.#followers?.size ?? 0) > 0) return true
+    for (const stream of this.#streams?.values() ?? []) {
       if (stream.connected) return true
     }
     return false
@@ -100,7 +102,7 @@ export class Session implements ClientSession {
 
   /** Streams open on this node (POST streams in progress, followed streams, and the standalone one if connected). */
   get openStreams (): number {
-    return this.#streams.size + this.#followers.size + (this.#standalone?.connected === true ? 1 : 0)
+    return (this.#streams?.size ?? 0) + (this.#followers?.size ?? 0) + (this.#standalone?.connected === true ? 1 : 0)
   }
 
   /**
@@ -110,15 +112,16 @@ export class Session implements ClientSession {
    */
   openStream (requestId?: RequestId): Stream {
     const stream = new Stream(postStreamId(this.#services.node, requestId), this.id, this.#services, {
-      onComplete: (done) => this.#streams.delete(done.id)
+      onComplete: (done) => this.#streams?.delete(done.id)
     })
+    this.#streams ??= new Map()
     this.#streams.set(stream.id, stream)
     return stream
   }
 
   /** Whether this node writes the POST stream `streamId` (it has not ended). */
   writes (streamId: string): boolean {
-    return this.#streams.has(streamId)
+    return this.#streams?.has(streamId) === true
   }
 
   /** The standalone stream, once a GET opened it; messages outside any request go there. */
@@ -140,7 +143,7 @@ export class Session implements ClientSession {
   async resume (lastEventId: string, sink: StreamSink): Promise<ResumeOutcome> {
     const eventId = parseEventId(lastEventId)
     if (eventId === undefined) return 'invalid'
-    const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams.get(eventId.streamId)
+    const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams?.get(eventId.streamId)
     const replayed = stream !== undefined
       ? await stream.resume(sink, lastEventId)
       : await this.#follow(eventId.streamId, lastEventId, sink)
@@ -153,20 +156,21 @@ export class Session implements ClientSession {
   /** The session ended: its connections on this node close and its streams take nothing more. */
   close (): void {
     this.#standalone?.close()
-    for (const stream of this.#streams.values()) stream.close()
-    this.#streams.clear()
-    for (const follower of [...this.#followers]) follower.close()
+    for (const stream of this.#streams?.values() ?? []) stream.close()
+    this.#streams?.clear()
+    for (const follower of [...this.#followers ?? []]) follower.close()
   }
 
   /** Follows a stream on `sink`, registered with the session meanwhile: the session's end ends it. */
   async #follow (streamId: string, lastEventId: string, sink: StreamSink): Promise<number> {
-    const follower = new FollowerSink(sink, () => this.#followers.delete(follower))
-    this.#followers.add(follower)
+    const followers = this.#followers ??= new Set()
+    const follower = new FollowerSink(sink, () => followers.delete(follower))
+    followers.add(follower)
     try {
       return await follow(this.#services, this.id, streamId, lastEventId, follower)
     } catch (error) {
       // Refused (410): nothing was sent, the caller answers on the connection.
-      this.#followers.delete(follower)
+      followers.delete(follower)
       throw error
     }
   }

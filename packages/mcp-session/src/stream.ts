@@ -31,8 +31,11 @@ type WireEvent = Extract<StreamWire, { message: unknown }>
 /** A standalone stream's subscription, keeping what it hears until `live`. */
 interface Listening {
   unlisten: () => Promise<void>
-  live (written: Set<string>): void
+  live (written: ReadonlySet<string>): void
 }
+
+/** What a stream attached without a replay has written already: nothing (one set for every stream). */
+const NOTHING_WRITTEN: ReadonlySet<string> = new Set()
 
 export { writerOf }
 
@@ -178,11 +181,11 @@ export class Stream {
     this.#swap(sink)
     if (!this.#standalone) return
     const listening = await this.#listen(sink, true)
-    if (listening !== undefined) this.#hear(sink, listening, new Set())
+    if (listening !== undefined) this.#hear(sink, listening, NOTHING_WRITTEN)
   }
 
   /** Keeps the listener for as long as its connection holds the stream; writes what it kept. */
-  #hear (sink: StreamSink, listening: Listening, replayed: Set<string>): void {
+  #hear (sink: StreamSink, listening: Listening, replayed: ReadonlySet<string>): void {
     if (this.#sink !== sink) {
       listening.unlisten().catch((error: unknown) => reportFailure('session', 'stop listening for a stream', error))
       return
@@ -208,7 +211,7 @@ export class Stream {
     const { bus, node } = this.#services
     const topic = streamTopic(this.#sessionId, this.id)
     let held: WireEvent[] | undefined = []
-    let written = new Set<string>()
+    let written = NOTHING_WRITTEN
     const write = (wire: WireEvent): void => {
       if (this.#sink === sink && (wire.id === undefined || !written.has(wire.id))) sink.write(wire.id, wire.message)
     }
