@@ -1,4 +1,5 @@
 import type { McpContext } from './context.ts'
+import { inSlices } from './slices.ts'
 import { META, type JSONRPCNotification, type ServerCapabilities, type SubscriptionFilter } from './schema/index.ts'
 
 /** Which filter member lets a notification through. */
@@ -7,9 +8,6 @@ const KIND_OF: Record<string, 'toolsListChanged' | 'promptsListChanged' | 'resou
   'notifications/prompts/list_changed': 'promptsListChanged',
   'notifications/resources/list_changed': 'resourcesListChanged'
 }
-
-/** Streams a notification is written to before the event loop gets a turn. */
-const DELIVERY_SLICE = 512
 
 interface Listening {
   ctx: McpContext
@@ -88,23 +86,14 @@ export class Subscriptions {
   /** Sends `notification` on the streams whose filter lets it through (`uri`: a resource update). */
   deliver (notification: JSONRPCNotification, uri?: string): void {
     const kind = KIND_OF[notification.method]
-    // In slices, so a fan-out to tens of thousands of streams lets the event loop serve requests.
-    const streams = this.#open.values()
-    const slice = (): void => {
-      for (let sent = 0; sent < DELIVERY_SLICE;) {
-        const next = streams.next()
-        if (next.done === true) return
-        const listening = next.value
-        const wanted = uri === undefined ? kind !== undefined && listening.filter[kind] === true : listening.uris.has(uri)
-        if (!wanted) continue
-        sent++
-        const { ctx } = listening
-        // A stream that cannot be written to any more is ended (its client is gone).
-        ctx.notify(notification.method, tagged(notification.params, ctx)).catch(() => listening.close())
-      }
-      setImmediate(slice)
-    }
-    slice()
+    inSlices(this.#open.values(), (listening) => {
+      const wanted = uri === undefined ? kind !== undefined && listening.filter[kind] === true : listening.uris.has(uri)
+      if (!wanted) return false
+      const { ctx } = listening
+      // A stream that cannot be written to any more is ended (its client is gone).
+      ctx.notify(notification.method, tagged(notification.params, ctx)).catch(() => listening.close())
+      return true
+    })
   }
 
   /** Ends every stream with its final result (a shutdown). */

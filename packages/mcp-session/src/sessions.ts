@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { reportFailure, type JSONRPCMessage, type JSONRPCNotification, type TaskStore } from '@mcp-fastify/mcp-protocol'
+import { inSlices, reportFailure, type JSONRPCMessage, type JSONRPCNotification, type TaskStore } from '@mcp-fastify/mcp-protocol'
 import type { MessageBus } from './bus.ts'
 import {
   publishFailure, sessionCloseChannel, sessionOpenChannel, type SessionFailureReport, type SessionCloseEvent, type SessionOpenEvent
@@ -29,9 +29,6 @@ export interface McpSessionsServices {
 
 /** Sessions the reaper looks at together: their store calls run at once, batch after batch. */
 export const REAP_BATCH = 100
-
-/** Streams a broadcast is written to before the event loop gets a turn. */
-const DELIVERY_SLICE = 512
 
 /**
  * The sessions of one MCP endpoint (`app.mcpSessions`): creates them, finds them (here, or in
@@ -347,22 +344,13 @@ export class McpSessions {
    * client that resumes gets what it missed); the broadcast's key makes it logged, and sent, once.
    */
   #deliver (key: string, notification: JSONRPCNotification, uri: string | undefined): void {
-    // Serialized once for every stream; delivered in slices, so a fan-out to tens of thousands
-    // of streams lets the event loop serve requests in between.
+    // Serialized once for every stream.
     const json = JSON.stringify(notification)
-    const sessions = this.#local.values()
-    const slice = (): void => {
-      for (let sent = 0; sent < DELIVERY_SLICE;) {
-        const next = sessions.next()
-        if (next.done === true) return
-        const session = next.value
-        const stream = session.standalone
-        if (stream === undefined || (uri !== undefined && !session.isSubscribed(uri))) continue
-        sent++
-        stream.send(notification, key, json).catch((error: unknown) => reportFailure('session', 'deliver a notification to a session\'s stream', error))
-      }
-      setImmediate(slice)
-    }
-    slice()
+    inSlices(this.#local.values(), (session) => {
+      const stream = session.standalone
+      if (stream === undefined || (uri !== undefined && !session.isSubscribed(uri))) return false
+      stream.send(notification, key, json).catch((error: unknown) => reportFailure('session', 'deliver a notification to a session\'s stream', error))
+      return true
+    })
   }
 }

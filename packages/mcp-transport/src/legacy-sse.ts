@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
-  LATEST_PROTOCOL_VERSION, readMessage,
+  inSlices, LATEST_PROTOCOL_VERSION, readMessage,
   type ClientCapabilities, type ClientSession, type Implementation, type InitializeRequestParams,
   type JSONRPCNotification, type LoggingLevel, type ProtocolVersion, type RequestChannel
 } from '@mcp-fastify/mcp-protocol'
@@ -99,9 +99,13 @@ export class LegacySse {
     return reply
   }
 
+  /** Serialized once for every client, written in slices (`inSlices`). */
   #broadcast (notification: JSONRPCNotification, uri: string | undefined): void {
-    for (const client of this.#clients.values()) {
-      if (uri === undefined || client.subscriptions.has(uri)) client.sse.write(undefined, notification)
-    }
+    const json = JSON.stringify(notification)
+    inSlices(this.#clients.values(), (client) => {
+      if (uri !== undefined && !client.subscriptions.has(uri)) return false
+      client.sse.write(undefined, notification, json)
+      return true
+    })
   }
 }
