@@ -1,5 +1,5 @@
 import { META, RequestEnvelopeSchema, type RequestEnvelope } from './schema/index.ts'
-import type { ClientSession } from './session.ts'
+import { keepNothing, type ClientSession } from './session.ts'
 import { compile } from './validation.ts'
 import type { EnvelopeVersion } from './versions.ts'
 
@@ -54,8 +54,8 @@ export function envelopeSession (protocolVersion: EnvelopeVersion, meta: Request
     logLevel: meta[META.logLevel],
     principal,
     // The methods that would change these do not exist in this era.
-    setLogLevel () {},
-    subscribe () {},
-    unsubscribe () {}
+    setLogLevel: keepNothing,
+    subscribe: keepNothing,
+    unsubscribe: keepNothing
   }
 }
