@@ -17,10 +17,29 @@ const NODE_LENGTH = 8
 const REQUEST_AT = NODE_LENGTH + 12
 const MAX_LENGTH = 64
 const ID_CHARACTERS = /^[A-Za-z0-9_-]*$/
+/** Random bytes per stream id, and stream ids drawn from one call to the CSPRNG. */
+const RANDOM_BYTES = 9
+const IDS_PER_DRAW = 256
+
+// A call to the CSPRNG costs about as much as the rest of an SSE answer's bookkeeping (OpenSSL
+// checks its process id with a system call every time): bytes are drawn for 256 ids at once,
+// as Node's randomUUID() caches its own.
+let drawn = Buffer.alloc(0)
+let used = 0
+
+function randomPart (): string {
+  if (used === drawn.length) {
+    drawn = randomBytes(RANDOM_BYTES * IDS_PER_DRAW)
+    used = 0
+  }
+  const part = drawn.toString('base64url', used, used + RANDOM_BYTES)
+  used += RANDOM_BYTES
+  return part
+}
 
 /** A new stream id for node `node`, carrying `requestId` when it fits. */
 export function postStreamId (node: string, requestId?: RequestId): string {
-  const base = `${node}${randomBytes(9).toString('base64url')}`
+  const base = `${node}${randomPart()}`
   if (requestId === undefined) return base
   const request = encodeRequestId(requestId)
   return base.length + request.length <= MAX_LENGTH ? `${base}${request}` : base

@@ -23,8 +23,12 @@ export class SseConnection implements StreamSink {
   /** Over the backlog limit at the end of a turn of the event loop, and not drained since. */
   #congested = false
   #measuring = false
-  /** Something was written (the headers went with it). */
-  #wrote = false
+  /**
+   * What was written since the stream started, until the end of that turn of the event loop
+   * (then `undefined`): it goes out with the headers in one write, or, when the stream ends
+   * within the turn (an answer ready at once), with the end of the response: one write in all.
+   */
+  #pending: string | undefined
 
   constructor (reply: FastifyReply, connections: SseConnections, kind: SseEvent['kind'], sessionId: string | undefined) {
     this.#reply = reply
@@ -51,15 +55,10 @@ export class SseConnection implements StreamSink {
       // Reverse proxies (nginx) must pass events on at once, not buffer them.
       'x-accel-buffering': 'no'
     })
-    // The headers go out with the first events written in this turn, in one write; a stream with
-    // nothing to say yet flushes them alone at the end of the turn, so the client sees it open.
-    const raw = reply.raw
-    raw.cork()
-    process.nextTick(() => {
-      raw.uncork()
-      if (!this.#wrote && this.#open) raw.flushHeaders()
-      if (this.kind !== 'post') compactHeader(raw)
-    })
+    // The headers go out with what is written in this turn; a stream with nothing to say yet
+    // flushes them alone, so the client sees it open.
+    this.#pending = ''
+    setImmediate(() => { this.#flush() })
     reply.raw.once('close', () => {
       this.#open = false
       this.#connections.delete(this)
@@ -99,12 +98,10 @@ export class SseConnection implements StreamSink {
     this.start()
     this.#open = false
     this.#connections.delete(this)
-    const raw = this.#reply.raw
-    // Uncorked first: on Node 22, ending a response still corked in the same turn sends only the
-    // first chunk written since the cork (Node 20 and 24 send them all).
-    while (raw.writableCorked > 0) raw.uncork()
-    if (retryMs === undefined) raw.end()
-    else raw.end(`retry: ${retryMs}\n\n`)
+    const last = `${this.#pending ?? ''}${retryMs === undefined ? '' : `retry: ${retryMs}\n\n`}`
+    this.#pending = undefined
+    if (last === '') this.#reply.raw.end()
+    else this.#reply.raw.end(last)
   }
 
   onClose (listener: () => void): void {
@@ -115,8 +112,23 @@ export class SseConnection implements StreamSink {
   #write (chunk: string): void {
     if (!this.#open) return
     this.start()
+    if (this.#pending !== undefined) this.#pending += chunk
+    else this.#send(chunk)
+  }
+
+  /** The end of the turn the stream started in: what was written meanwhile goes, with the headers. */
+  #flush (): void {
+    const pending = this.#pending
+    this.#pending = undefined
+    if (pending === undefined || !this.#open) return
     const raw = this.#reply.raw
-    this.#wrote = true
+    if (pending === '') raw.flushHeaders()
+    else this.#send(pending)
+    if (this.kind !== 'post') compactHeader(raw)
+  }
+
+  #send (chunk: string): void {
+    const raw = this.#reply.raw
     raw.write(chunk)
     const limit = this.#connections.maxBufferedBytes
     if (raw.writableLength <= limit) return
