@@ -156,8 +156,10 @@ export class Stream {
     }).then(() => replayed)
   }
 
-  async #send (message: JSONRPCMessage, final: boolean, dedupe?: string, json?: string): Promise<void> {
+  async #send (message: JSONRPCMessage, final: boolean, dedupe?: string, given?: string): Promise<void> {
     if (this.#closed) return
+    // Serialized once, for the log and the connection.
+    const json = given ?? JSON.stringify(message)
     let id: string | undefined
     try {
       id = await this.#services.eventLog.append(this.#sessionId, this.id, message, { final, dedupe, json })
