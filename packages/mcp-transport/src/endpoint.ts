@@ -18,27 +18,32 @@ import type { SseConnections } from './sse.ts'
  * and its answer is written), so a shutdown can wait for answers, not only for handlers.
  */
 export class Answering {
-  readonly #running = new Set<Promise<unknown>>()
+  #running = 0
+  readonly #idle: Array<() => void> = []
+  // One function for every handler (the handler's own outcome is Fastify's to handle).
+  readonly #done = (): void => {
+    if (--this.#running === 0) for (const wake of this.#idle.splice(0)) wake()
+  }
 
   track<A extends unknown[], R> (handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return (...args) => {
       const running = handler(...args)
-      // The handler's own outcome is Fastify's to handle; this only tracks that it is done.
-      const settled = running.then(() => { this.#running.delete(settled) }, () => { this.#running.delete(settled) })
-      this.#running.add(settled)
+      this.#running++
+      running.then(this.#done, this.#done)
       return running
     }
   }
 
   /** Resolves to true once every tracked handler is done, or to false after `timeoutMs`. */
-  async settled (timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs).unref() })
-    while (this.#running.size > 0) {
-      if (await Promise.race([Promise.all(this.#running), late]) === false) return false
-    }
-    clearTimeout(timer)
-    return true
+  settled (timeoutMs: number): Promise<boolean> {
+    if (this.#running === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs).unref()
+      this.#idle.push(() => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
   }
 }
 
@@ -47,26 +52,24 @@ export class Answering {
  * `maxRequestsPerSession`: past it, 429.
  */
 export class SessionLoad {
-  readonly #running = new Map<string, number>()
+  // Keyed by the session this node holds, and never deleted from: a count of 0 is kept until the
+  // session goes (a Map emptied and filled again on every request reallocates its table).
+  readonly #running = new WeakMap<Session, number>()
   readonly #max: number
 
   constructor (max: number) {
     this.#max = max
   }
 
-  /** Counts one more request of `sessionId` until `done` runs; throws 429 past the limit. */
-  enter (sessionId: string): () => void {
-    const running = this.#running.get(sessionId) ?? 0
+  /** Counts one more request of `session` until `leave`; throws 429 past the limit. */
+  enter (session: Session): void {
+    const running = this.#running.get(session) ?? 0
     if (running >= this.#max) throw new FST_MCP_TRANSPORT_TOO_MANY_REQUESTS(this.#max)
-    this.#running.set(sessionId, running + 1)
-    let left = false
-    return () => {
-      if (left) return
-      left = true
-      const now = (this.#running.get(sessionId) ?? 1) - 1
-      if (now === 0) this.#running.delete(sessionId)
-      else this.#running.set(sessionId, now)
-    }
+    this.#running.set(session, running + 1)
+  }
+
+  leave (session: Session): void {
+    this.#running.set(session, (this.#running.get(session) ?? 1) - 1)
   }
 }
 

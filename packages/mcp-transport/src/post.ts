@@ -85,11 +85,12 @@ export function createPostHandler (endpoint: Endpoint) {
       throw new FST_MCP_TRANSPORT_INVALID_MESSAGE(`Invalid request: batches are not accepted at protocol version ${target.protocolVersion}`)
     }
     if (frames.length === 0) throw new FST_MCP_TRANSPORT_INVALID_MESSAGE('Invalid request: empty batch')
-    const leave = target.held === undefined ? undefined : endpoint.load.enter(target.held.id)
+    const { held } = target
+    if (held !== undefined) endpoint.load.enter(held)
     try {
       await answerBatch(request, reply, frames, accepts, target)
     } finally {
-      leave?.()
+      if (held !== undefined) endpoint.load.leave(held)
     }
   }
 
@@ -139,13 +140,16 @@ export function createPostHandler (endpoint: Endpoint) {
     }
     const target = await client(request, headerVersion)
     if (inbound.kind === 'request') {
-      if (target.held !== undefined) endpoint.sessions!.requireStreamRoom(target.held)
-      const leave = target.held === undefined ? undefined : endpoint.load.enter(target.held.id)
+      const { held } = target
+      if (held !== undefined) {
+        endpoint.sessions!.requireStreamRoom(held)
+        endpoint.load.enter(held)
+      }
       try {
         const answer = exchange(reply, accepts, target, inbound.message.id)
         await answer.respond(await server.handleRequest(inbound.message, target.session, answer, { request }))
       } finally {
-        leave?.()
+        if (held !== undefined) endpoint.load.leave(held)
       }
       return reply
     }
