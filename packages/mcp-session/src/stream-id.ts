@@ -17,23 +17,24 @@ const NODE_LENGTH = 8
 const REQUEST_AT = NODE_LENGTH + 12
 const MAX_LENGTH = 64
 const ID_CHARACTERS = /^[A-Za-z0-9_-]*$/
-/** Random bytes per stream id, and stream ids drawn from one call to the CSPRNG. */
+/** Random bytes per stream id (12 base64url characters), and stream ids drawn from one call to the CSPRNG. */
 const RANDOM_BYTES = 9
+const RANDOM_LENGTH = 12
 const IDS_PER_DRAW = 256
 
 // A call to the CSPRNG costs about as much as the rest of an SSE answer's bookkeeping (OpenSSL
 // checks its process id with a system call every time): bytes are drawn for 256 ids at once,
-// as Node's randomUUID() caches its own.
-let drawn = Buffer.alloc(0)
+// as Node's randomUUID() caches its own, and encoded at once (9 bytes are 12 characters exactly).
+let drawn = ''
 let used = 0
 
 function randomPart (): string {
   if (used === drawn.length) {
-    drawn = randomBytes(RANDOM_BYTES * IDS_PER_DRAW)
+    drawn = randomBytes(RANDOM_BYTES * IDS_PER_DRAW).toString('base64url')
     used = 0
   }
-  const part = drawn.toString('base64url', used, used + RANDOM_BYTES)
-  used += RANDOM_BYTES
+  const part = drawn.slice(used, used + RANDOM_LENGTH)
+  used += RANDOM_LENGTH
   return part
 }
 
