@@ -86,6 +86,8 @@ export class McpContext {
   readonly #round: InputRound | undefined
   #abort: AbortController | undefined
   #interrupt: ((reason: Error) => void) | undefined
+  #whenCancelled: Array<(reason: Error) => void> | undefined
+  #watchingClose = false
   #cancelled: Error | undefined
   #byClient = false
   #lastProgress = -Infinity
@@ -153,9 +155,30 @@ export class McpContext {
     if (this.#abort === undefined) {
       this.#abort = new AbortController()
       if (this.#cancelled !== undefined) this.#abort.abort(this.#cancelled)
-      else this.#channel?.onClose?.(() => this.cancel(new McpError(ErrorCode.ConnectionClosed, 'The client closed the request\'s stream'), true))
+      else this.#watchClose()
     }
     return this.#abort.signal
+  }
+
+  /**
+   * @internal Runs `listener` once the request is cancelled (at once if it was): for what the
+   * engine holds for a request as long as it lasts (a listen stream), without the AbortController
+   * and listener objects of `signal`.
+   */
+  whenCancelled (listener: (reason: Error) => void): void {
+    if (this.#cancelled !== undefined) {
+      listener(this.#cancelled)
+      return
+    }
+    (this.#whenCancelled ??= []).push(listener)
+    this.#watchClose()
+  }
+
+  /** A channel whose closing is the client's cancellation (2026-07-28) cancels the request. */
+  #watchClose (): void {
+    if (this.#watchingClose) return
+    this.#watchingClose = true
+    this.#channel?.onClose?.(() => this.cancel(new McpError(ErrorCode.ConnectionClosed, 'The client closed the request\'s stream'), true))
   }
 
   get cancelled (): boolean {
@@ -178,6 +201,7 @@ export class McpContext {
     this.#byClient = byClient
     this.#abort?.abort(reason)
     this.#interrupt?.(reason)
+    for (const listener of this.#whenCancelled ?? []) listener(reason)
   }
 
   /**

@@ -59,27 +59,20 @@ export class Subscriptions {
    */
   hold (ctx: McpContext, filter: SubscriptionFilter): Promise<void> {
     return new Promise((resolve, reject) => {
-      const signal = ctx.signal
       const listening: Listening = {
         ctx,
         filter,
         uris: new Set(filter.resourceSubscriptions),
         close: () => {
           this.#open.delete(listening)
-          signal.removeEventListener('abort', onAbort)
           resolve()
         }
       }
-      const onAbort = (): void => {
-        this.#open.delete(listening)
-        reject(signal.reason)
-      }
-      if (signal.aborted) {
-        onAbort()
-        return
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
       this.#open.add(listening)
+      ctx.whenCancelled((reason) => {
+        this.#open.delete(listening)
+        reject(reason)
+      })
     })
   }
 
