@@ -40,6 +40,8 @@ const mcpSession: FastifyPluginAsync<McpSessionOptions> = async (app, options) =
       maxBytes: settings.maxEventBytes
     }),
     bus: bus ?? shared?.bus ?? new MemoryMessageBus(),
+    // A bus made here, in memory, reaches no other node: standalone streams need not listen on it.
+    alone: bus === undefined && shared === undefined,
     // With Redis, tasks are shared too (any node answers for any task); else the endpoint keeps its own.
     tasks: shared?.tasks,
     dropped

@@ -25,6 +25,8 @@ export interface McpSessionsServices {
   dropped?: DropReport
   /** Where failures of the node's own work (the reaper) are reported (default: `mcp-fastify:failure`). */
   failed?: SessionFailureReport
+  /** No other node shares `bus` (see `StreamServices.alone`). */
+  alone?: boolean
 }
 
 /** Sessions the reaper looks at together: their store calls run at once, batch after batch. */
@@ -44,6 +46,7 @@ export class McpSessions {
   /** The task store the endpoint shares with the other nodes (with Redis); none in memory (the endpoint keeps its own). */
   readonly tasks: TaskStore | undefined
   readonly dropped: DropReport
+  readonly alone: boolean
   readonly #failed: SessionFailureReport
   /** This node's id (8 characters), unique per process start. */
   readonly node = randomBytes(6).toString('base64url')
@@ -62,6 +65,7 @@ export class McpSessions {
     this.bus = services.bus
     this.tasks = services.tasks
     this.dropped = services.dropped ?? publishDropped
+    this.alone = services.alone === true
     this.#failed = services.failed ?? publishFailure
   }
 

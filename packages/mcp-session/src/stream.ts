@@ -24,6 +24,11 @@ export interface StreamServices {
   probe (sessionId: string, streamId: string): Promise<void>
   /** Where malformed bus messages are reported. */
   dropped: DropReport
+  /**
+   * No other node shares the bus (an in-memory bus of this node's own): a standalone stream has
+   * no writer elsewhere to listen for, nor a node to take it over.
+   */
+  readonly alone?: boolean
 }
 
 type WireEvent = Extract<StreamWire, { message: unknown }>
@@ -143,7 +148,7 @@ export class Stream {
     return this.#enqueue(async () => {
       // The standalone stream has writers elsewhere: listen before reading the log, so what they
       // send meanwhile is either in the replay or heard, and written once.
-      const listening = this.#standalone && !this.#completed ? await this.#listen(sink, false) : undefined
+      const listening = this.#listens() && !this.#completed ? await this.#listen(sink, false) : undefined
       const events = await replayable(this.#services.eventLog, this.#sessionId, lastEventId)
       for (const event of events) sink.write(event.id, event.message)
       replayed = events.length
@@ -181,7 +186,7 @@ export class Stream {
   async #attach (sink: StreamSink): Promise<void> {
     if (this.#sink === sink || this.#closed) return
     this.#swap(sink)
-    if (!this.#standalone) return
+    if (!this.#listens()) return
     const listening = await this.#listen(sink, true)
     if (listening !== undefined) this.#hear(sink, listening, NOTHING_WRITTEN)
   }
@@ -245,6 +250,11 @@ export class Stream {
         for (const wire of pending) write(wire)
       }
     }
+  }
+
+  /** Whether this stream, while connected here, listens on the bus for other nodes (see `#listen`). */
+  #listens (): boolean {
+    return this.#standalone && this.#services.alone !== true
   }
 
   #detach (): StreamSink | undefined {
