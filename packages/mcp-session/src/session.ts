@@ -34,6 +34,8 @@ export class Session implements ClientSession {
   #standalone: Stream | undefined
   /** When this node last saw the session used (ms since epoch). */
   lastSeen = Date.now()
+  /** When this node last slid the session's expiry in the store (ms since epoch). */
+  touchedAt = Date.now()
 
   /**
    * Built by the plugin's session registry, which creates and restores sessions.

@@ -48,6 +48,7 @@ export class McpSessions {
   readonly dropped: DropReport
   readonly alone: boolean
   readonly #failed: SessionFailureReport
+  readonly #reapIntervalMs: number
   /** This node's id (8 characters), unique per process start. */
   readonly node = randomBytes(6).toString('base64url')
   readonly #local = new Map<string, Session>()
@@ -67,13 +68,13 @@ export class McpSessions {
     this.dropped = services.dropped ?? publishDropped
     this.alone = services.alone === true
     this.#failed = services.failed ?? publishFailure
+    this.#reapIntervalMs = settings.reapIntervalMs ?? Math.min(60_000, Math.ceil(settings.ttlMs / 10))
   }
 
   /** Starts the reaper and listens to the other nodes. */
   async start (): Promise<void> {
-    const { ttlMs, reapIntervalMs = Math.min(60_000, Math.ceil(ttlMs / 10)) } = this.settings
     // `reap` reports what fails and never rejects.
-    this.#reaper = setInterval(() => { this.reap().catch((error: unknown) => reportFailure('session', 'reap idle sessions', error)) }, reapIntervalMs).unref()
+    this.#reaper = setInterval(() => { this.reap().catch((error: unknown) => reportFailure('session', 'reap idle sessions', error)) }, this.#reapIntervalMs).unref()
     this.#unsubscribe = await this.bus.subscribe(NODES_TOPIC, (payload) => {
       const message = decodeNodeMessage(payload, this.dropped)
       if (message !== undefined && message.node !== this.node) this.#receive(message)
@@ -167,7 +168,7 @@ export class McpSessions {
         return undefined
       }
       held.apply(current)
-      held.lastSeen = Date.now()
+      held.lastSeen = held.touchedAt = Date.now()
       return held
     }
     const record = await this.#reach(this.store.get(id))
@@ -229,6 +230,10 @@ export class McpSessions {
     if (session.connected) {
       // In use until now: idle time counts from when its last connection closes.
       session.lastSeen = now
+      // Its expiry in the store is slid when it could come within half the TTL before the next
+      // reap, not at every reap: thousands of held streams are not a store command each a minute.
+      if (now - session.touchedAt < ttlMs / 2 - this.#reapIntervalMs) return
+      session.touchedAt = now
       if (await this.store.touch(session.id, ttlMs) === undefined) await this.#expire(session)
     } else if (now - session.lastSeen >= ttlMs) {
       const stillLive = await this.store.get(session.id) !== undefined

@@ -479,7 +479,7 @@ test('McpSessions: a reap started while one runs waits for it rather than runnin
   assert.strictEqual(touches, 1)
 })
 
-test('McpSessions: a connected session whose record is gone (deleted elsewhere, news lost) ends at the next reap', async (t) => {
+test('McpSessions: a connected session whose record is gone (deleted elsewhere, news lost) ends at the reap that slides its expiry', async (t) => {
   clock(t)
   const sessions = await startSessions(t, { ttlMs: 1000, reapIntervalMs: 3_600_000 })
   const ended: string[] = []
@@ -491,6 +491,23 @@ test('McpSessions: a connected session whose record is gone (deleted elsewhere, 
   await sessions.reap()
   assert.deepStrictEqual(ended, [session.id])
   assert.strictEqual(sink.ended, true)
+})
+
+test('McpSessions: the reaper slides a connected session\'s expiry every half TTL, not at every reap', async (t) => {
+  clock(t)
+  const sessions = await startSessions(t, { ttlMs: 10_000, reapIntervalMs: 1000 })
+  const session = await sessions.create(NEW_SESSION)
+  session.openStandalone().attach(fakeSink())
+  const touches: number[] = []
+  const touch = sessions.store.touch.bind(sessions.store)
+  sessions.store.touch = async (id, ttlMs) => {
+    touches.push(Date.now() - START)
+    return await touch(id, ttlMs)
+  }
+  await advance(t, 20_000)
+  // Slid when its expiry could come within half the TTL before the next reap: 4 s after the last.
+  assert.deepStrictEqual(touches, [4000, 8000, 12_000, 16_000, 20_000])
+  assert.ok(await sessions.store.get(session.id), 'its record is alive')
 })
 
 /** Two nodes on memory services whose probes are answered by the writer's node (as the Redis bus carries them). */
