@@ -4,6 +4,7 @@ import { requestChannel, type McpRequestEvent } from './channels.ts'
 import { ClientRequests } from './client-requests.ts'
 import { McpContext, type McpContextExtra, type RequestChannel } from './context.ts'
 import { ErrorCode, FST_MCP_PROTOCOL_INVALID_RESULT, McpError, UserError } from './errors.ts'
+import { IdleWaiters } from './idle.ts'
 import { CarriedInputSchema, InputRound, type CarriedInput } from './input-round.ts'
 import { defineMethods, type Method, type Visibility } from './methods.ts'
 import { Prompts, type PromptArguments, type PromptDefinition } from './prompts.ts'
@@ -110,7 +111,7 @@ export class McpServer {
   readonly #inflight = new Map<string, McpContext>()
   /** Every request being answered (for draining at shutdown), with when it started if it has a time limit. */
   readonly #active = new Map<McpContext, number | undefined>()
-  readonly #idle: Array<() => void> = []
+  readonly #idle = new IdleWaiters()
   readonly #clientRequests = new ClientRequests()
   readonly #listeners = new Set<ServerNotificationListener>()
   readonly #filters: McpFilter[] = []
@@ -333,7 +334,7 @@ export class McpServer {
       ctx.finish()
       if (key !== undefined) this.#inflight.delete(key)
       this.#active.delete(ctx)
-      if (this.#active.size === 0 && this.#idle.length > 0) for (const wake of this.#idle.splice(0)) wake()
+      if (this.#active.size === 0) this.#idle.wake()
     }
   }
 
@@ -426,14 +427,7 @@ export class McpServer {
 
   /** Resolves to true once no request is being answered, or to false after `timeoutMs`. */
   drain (timeoutMs: number): Promise<boolean> {
-    if (this.#active.size === 0) return Promise.resolve(true)
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs).unref()
-      this.#idle.push(() => {
-        clearTimeout(timer)
-        resolve(true)
-      })
-    })
+    return this.#active.size === 0 ? Promise.resolve(true) : this.#idle.wait(timeoutMs)
   }
 
   /** Cancels every request in flight (a shutdown past its deadline). */

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_HTTP_PROTOCOL_VERSION, PROTOCOL_VERSIONS, reportFailure, statelessSession,
+  DEFAULT_HTTP_PROTOCOL_VERSION, IdleWaiters, PROTOCOL_VERSIONS, reportFailure, statelessSession,
   type ClientSession, type McpServer, type ProtocolVersion
 } from '@mcp-fastify/mcp-protocol'
 // Types only: mcp-session is an optional peer, and a stateless install has none.
@@ -19,10 +19,10 @@ import type { SseConnections } from './sse.ts'
  */
 export class Answering {
   #running = 0
-  readonly #idle: Array<() => void> = []
+  readonly #idle = new IdleWaiters()
   // One function for every handler (the handler's own outcome is Fastify's to handle).
   readonly #done = (): void => {
-    if (--this.#running === 0) for (const wake of this.#idle.splice(0)) wake()
+    if (--this.#running === 0) this.#idle.wake()
   }
 
   track<A extends unknown[], R> (handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -36,14 +36,7 @@ export class Answering {
 
   /** Resolves to true once every tracked handler is done, or to false after `timeoutMs`. */
   settled (timeoutMs: number): Promise<boolean> {
-    if (this.#running === 0) return Promise.resolve(true)
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs).unref()
-      this.#idle.push(() => {
-        clearTimeout(timer)
-        resolve(true)
-      })
-    })
+    return this.#running === 0 ? Promise.resolve(true) : this.#idle.wait(timeoutMs)
   }
 }
 
@@ -52,8 +45,8 @@ export class Answering {
  * `maxRequestsPerSession`: past it, 429.
  */
 export class SessionLoad {
-  // Keyed by the session this node holds, and never deleted from: a count of 0 is kept until the
-  // session goes (a Map emptied and filled again on every request reallocates its table).
+  // Keyed by the session this node holds, so a count goes with it: nothing to delete when it drops
+  // to 0, and no per-request closure to leave by.
   readonly #running = new WeakMap<Session, number>()
   readonly #max: number
 
