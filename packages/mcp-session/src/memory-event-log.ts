@@ -67,23 +67,33 @@ interface Logged {
   gone: boolean
 }
 
-interface StreamLog {
-  /** The number of its last event ever (ids never restart within a session). */
-  last: number
-  /** Its kept events, oldest first, numbered without gaps. */
-  events: Deque<Logged>
-}
-
 interface SessionLog {
-  /** Its kept events in the order they were appended (of all its streams). */
+  /** Its kept events in the order they were appended (of all its streams): the oldest go first. */
   order: Deque<Logged>
-  streams: Map<string, StreamLog>
+  /**
+   * The number of the last event of each stream that has not ended (ids never restart within a
+   * session). An ended stream's numbers are its kept events': a POST answer, most of what is
+   * logged, costs no entry here.
+   */
+  open: Map<string, number>
   bytes: number
-  /** Recent dedupe keys, oldest first. */
-  seen: Set<string>
+  /** Recent dedupe keys, oldest first, once one was given. */
+  seen: Set<string> | undefined
 }
 
 const SEEN_KEYS = 100
+
+/**
+ * The number of the last kept event of a stream that ended, for an event logged after its end
+ * (a "node gone" answer; see `follow`), which is numbered on from it.
+ */
+function lastKept (log: SessionLog, streamId: string): number | undefined {
+  for (let i = log.order.length - 1; i >= 0; i--) {
+    const event = log.order.at(i)!
+    if (event.streamId === streamId) return event.seq
+  }
+  return undefined
+}
 
 /**
  * The event log in this process. Each session keeps its last `maxEvents` events, and at most
@@ -117,20 +127,22 @@ export class MemoryEventLog implements EventLog {
   async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe, json: given }: AppendOptions = {}): Promise<string | undefined> {
     let log = this.#sessions.get(sessionId)
     if (log === undefined) {
-      log = { order: new Deque(), streams: new Map(), bytes: 0, seen: new Set() }
+      log = { order: new Deque(), open: new Map(), bytes: 0, seen: undefined }
       this.#sessions.set(sessionId, log)
     }
     if (dedupe !== undefined) {
+      log.seen ??= new Set()
       if (log.seen.has(dedupe)) return undefined
       log.seen.add(dedupe)
       if (log.seen.size > SEEN_KEYS) log.seen.delete(log.seen.values().next().value!)
     }
-    let stream = log.streams.get(streamId)
-    if (stream === undefined) log.streams.set(streamId, stream = { last: 0, events: new Deque() })
-    const seq = ++stream.last
+    // Only a message other nodes may log too (a node-gone answer, see `follow`) may come after
+    // a stream's end, to be numbered on from its kept events; any other starts a stream or is open.
+    const seq = (log.open.get(streamId) ?? (dedupe === undefined ? undefined : lastKept(log, streamId)) ?? 0) + 1
+    if (final) log.open.delete(streamId)
+    else log.open.set(streamId, seq)
     const json = given ?? JSON.stringify(message)
     const event: Logged = { log, streamId, seq, json, bytes: Buffer.byteLength(json), final, gone: false }
-    stream.events.push(event)
     log.order.push(event)
     this.#order.push(event)
     log.bytes += event.bytes
@@ -148,20 +160,23 @@ export class MemoryEventLog implements EventLog {
   }
 
   async replay (sessionId: string, after: EventId): Promise<StoredEvent[] | undefined> {
-    const stream = this.#sessions.get(sessionId)?.streams.get(after.streamId)
+    const log = this.#sessions.get(sessionId)
+    // The stream's kept events, oldest first, numbered without gaps: a session's events are
+    // evicted oldest first, so what is kept of a stream is the end of it. Resuming is rare: the
+    // session's events (at most `maxEvents`) are read through.
+    const kept: Logged[] = []
+    if (log !== undefined) for (const event of log.order) if (event.streamId === after.streamId) kept.push(event)
+    const last = log?.open.get(after.streamId) ?? kept.at(-1)?.seq
     // A stream not known (any more) that the client saw events of: whatever followed is gone.
-    if (stream === undefined) return after.seq === 0 ? [] : undefined
-    if (after.seq >= stream.last) return []
-    const first = stream.events.at(0)?.seq
+    if (last === undefined) return after.seq === 0 ? [] : undefined
+    if (after.seq >= last) return []
+    const first = kept[0]?.seq
     if (first === undefined || first > after.seq + 1) return undefined
-    const events: StoredEvent[] = []
-    for (let i = after.seq + 1 - first; i < stream.events.length; i++) {
-      const { streamId, seq, json, final } = stream.events.at(i)!
+    return kept.slice(after.seq + 1 - first).map(({ streamId, seq, json, final }) => {
       const event: StoredEvent = { id: formatEventId(streamId, seq), message: JSON.parse(json) as JSONRPCMessage }
       if (final) event.final = true
-      events.push(event)
-    }
-    return events
+      return event
+    })
   }
 
   async drop (sessionId: string): Promise<void> {
@@ -179,16 +194,15 @@ export class MemoryEventLog implements EventLog {
     this.#kept = 0
   }
 
-  /** Evicts the oldest event of its session (it must be that). */
+  /**
+   * Evicts the oldest event of its session (it must be that). A stream that ended and has nothing
+   * kept is forgotten: a resume of it is refused.
+   */
   #evict (event: Logged): void {
     const { log } = event
     log.order.shift()
-    const stream = log.streams.get(event.streamId)!
-    stream.events.shift()
     log.bytes -= event.bytes
     this.#forget(event)
-    // A stream that ended and has nothing kept is forgotten: a resume of it is refused.
-    if (event.final && stream.events.length === 0) log.streams.delete(event.streamId)
   }
 
   #forget (event: Logged): void {

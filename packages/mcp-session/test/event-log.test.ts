@@ -41,6 +41,18 @@ test('MemoryEventLog: replay returns the later events of that stream only, in or
   assert.deepStrictEqual(await log.replay('nope', { streamId: 'get', seq: 0 }), [], 'unknown session')
 })
 
+test('MemoryEventLog: an ended stream replays from its kept events; a message logged after its end (a node-gone answer) is numbered on', async (t) => {
+  const log = new MemoryEventLog()
+  await log.append('s1', 'post', notification('p1'))
+  await log.append('s1', 'post', notification('p2'), { final: true })
+  for (let i = 0; i < 10; i++) await log.append('s1', `other${i}`, notification(i), { final: true })
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'post'), ['post.1', 'post.2'])
+  assert.deepStrictEqual(await log.replay('s1', { streamId: 'post', seq: 2 }), [], 'nothing after its last event')
+  assert.strictEqual(await log.append('s1', 'post', notification('gone'), { final: true, dedupe: 'gone:post' }), 'post.3', 'numbered on, not from 1')
+  assert.strictEqual(await log.append('s1', 'post', notification('gone'), { final: true, dedupe: 'gone:post' }), undefined, 'logged once')
+  assert.deepStrictEqual(await replayedIds(log, 's1', 'post', 2), ['post.3'])
+})
+
 test('MemoryEventLog: maxEvents bounds each session, evicting its oldest events; a replay past them is refused', async (t) => {
   const log = new MemoryEventLog(3)
   await log.append('s1', 'a', notification('a1'))
