@@ -6,6 +6,7 @@
 // other does not.
 //
 //   node bench/corun.mjs [--rounds 5] [--duration 5] [--warmup 2] [--connections 50] [--modes json,sse]
+//                        [--against <checkout>]
 //
 // Per round and mode:
 //   json  ours (examples/conformance/dist/server.js, memory session store) answers tools/call as
@@ -17,6 +18,12 @@
 // after the warm-up, and the servers' CPU time (utime + stime) and the answers counted are read
 // at both of its ends. "raw / ours" is raw Fastify's CPU per request over ours: the fraction of
 // raw Fastify's throughput per core that ours reaches. Targets: json >= 0.8, sse >= 0.6.
+//
+// With `--against <checkout>` (another checkout of this repository, installed and built, such as a
+// `git worktree` of an earlier commit), the baseline is not raw Fastify but that checkout's
+// fixture server, run and driven exactly as ours: "base / ours" above 1 means ours costs less
+// CPU per request than that revision. This tells changes of a few per cent apart, which runs
+// against raw Fastify one after the other cannot (their ratio moves by up to 0.07 between rounds).
 //
 // The report goes to stdout and to bench/results/ (markdown + JSON). Needs `pnpm run build`.
 import { fork, spawn } from 'node:child_process'
@@ -37,15 +44,20 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
-    modes: { type: 'string', default: 'json,sse' }
+    modes: { type: 'string', default: 'json,sse' },
+    against: { type: 'string' }
   }
 })
+const against = values.against === undefined ? undefined : path.resolve(values.against, OURS)
+// The baseline: raw Fastify, or ours at another revision (`--against`).
+const BASE = against === undefined ? { label: 'raw', file: RAW, ours: false } : { label: 'base', file: against, ours: true }
 const config = {
   rounds: Number(values.rounds),
   duration: Number(values.duration),
   warmup: Number(values.warmup),
   connections: Number(values.connections),
-  modes: values.modes.split(',').filter((mode) => mode in TARGETS)
+  modes: values.modes.split(',').filter((mode) => mode in TARGETS),
+  against: against ?? null
 }
 if (config.modes.length === 0 || ![config.rounds, config.duration, config.connections].every((n) => n >= 1) || !(config.warmup >= 0)) {
   process.stderr.write('usage: node bench/corun.mjs [--rounds n] [--duration s] [--warmup s] [--connections n] [--modes json,sse]\n')
@@ -53,6 +65,10 @@ if (config.modes.length === 0 || ![config.rounds, config.duration, config.connec
 }
 if (!existsSync(path.join(root, OURS))) {
   process.stderr.write(`corun: ${OURS} is missing: run pnpm run build\n`)
+  process.exit(2)
+}
+if (against !== undefined && !existsSync(against)) {
+  process.stderr.write(`corun: ${against} is missing: install and build that checkout\n`)
   process.exit(2)
 }
 if (!PIN) process.stderr.write('corun: no taskset or fewer than 2 cores: servers and load generators are not pinned\n')
@@ -90,15 +106,16 @@ function startLoad (name, options) {
 /** One round of one mode: both servers and both load generators at once. */
 async function measure (mode) {
   const [rawPort, oursPort] = [await freePort(), await freePort()]
+  const oursEnv = { REDIS_URL: '', ...(mode === 'sse' && { RESPONSE_MODE: 'sse' }) }
   const servers = {
-    raw: startServer(RAW, { ANSWER: mode }, rawPort),
-    ours: startServer(OURS, { REDIS_URL: '', ...(mode === 'sse' && { RESPONSE_MODE: 'sse' }) }, oursPort)
+    raw: startServer(BASE.file, BASE.ours ? oursEnv : { ANSWER: mode }, rawPort),
+    ours: startServer(OURS, oursEnv, oursPort)
   }
   const loads = {}
   try {
     await Promise.all([waitForPort(rawPort, servers.raw), waitForPort(oursPort, servers.ours)])
     const common = { connections: config.connections, mode, text: 'hello' }
-    loads.raw = startLoad('raw', { ...common, port: rawPort, handshake: false })
+    loads.raw = startLoad(BASE.label, { ...common, port: rawPort, handshake: BASE.ours })
     loads.ours = startLoad('ours', { ...common, port: oursPort, handshake: true })
     await Promise.all([loads.raw.ready, loads.ours.ready])
     const mark = async () => {
@@ -150,17 +167,18 @@ const fixed = (value, digits) => Number.isFinite(value) ? value.toFixed(digits) 
 const percent = (value) => `${Math.round(value * 100)} %`
 
 function report (env, results) {
+  const base = BASE.label
   const lines = [
-    '# Co-run benchmark (bench/corun.mjs): server CPU time per request, ours against raw Fastify', '',
+    `# Co-run benchmark (bench/corun.mjs): server CPU time per request, ours against ${against === undefined ? 'raw Fastify' : `ours at ${against}`}`, '',
     `${env.date}, git ${env.git}, Node ${env.node}, fastify ${env.fastify}; ${env.cpu} (${env.cores} cores), load average ${env.loadavg} at the start`,
     `tools/call of echo, ${config.connections} connections per server (a session per connection for ours), ${config.warmup} s warm-up, ${config.duration} s measured, ${config.rounds} rounds;`,
-    `${PIN ? 'both servers on core 1, their load generators on core 0, all at once' : 'not pinned'}. raw / ours = raw Fastify's CPU per request over ours.`, ''
+    `${PIN ? 'both servers on core 1, their load generators on core 0, all at once' : 'not pinned'}. ${base} / ours = ${against === undefined ? 'raw Fastify\'s' : 'the baseline\'s'} CPU per request over ours.`, ''
   ]
   const summary = []
   for (const mode of config.modes) {
     const rounds = results.map((round) => round[mode])
     lines.push(`## ${mode} answers`, '',
-      '| round | raw req/s | ours req/s | raw CPU µs/request | ours CPU µs/request | raw / ours | core 1 busy (servers) | core 0 busy (load) | load avg (1 min) |',
+      `| round | ${base} req/s | ours req/s | ${base} CPU µs/request | ours CPU µs/request | ${base} / ours | core 1 busy (servers) | core 0 busy (load) | load avg (1 min) |`,
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     rounds.forEach((r, index) => {
       lines.push(`| ${index + 1}${r.valid ? '' : ' (invalid)'} | ${fixed(r.raw.requestsPerSec, 0)} | ${fixed(r.ours.requestsPerSec, 0)} | ${fixed(r.raw.cpuUsPerRequest, 1)} | ${fixed(r.ours.cpuUsPerRequest, 1)} | ${fixed(r.ratio, 2)} | ${percent(r.serversCore)} | ${percent(r.loadsCore)} | ${fixed(r.loadavg, 2)} |`)
@@ -171,10 +189,13 @@ function report (env, results) {
     lines.push(`| **median** | ${fixed(of((r) => r.raw.requestsPerSec), 0)} | ${fixed(of((r) => r.ours.requestsPerSec), 0)} | ${fixed(of((r) => r.raw.cpuUsPerRequest), 1)} | ${fixed(of((r) => r.ours.cpuUsPerRequest), 1)} | **${fixed(ratio, 2)}** | | | |`, '')
     summary.push({ mode, target: TARGETS[mode], ratio, met: ratio >= TARGETS[mode], validRounds: valid.length })
   }
-  lines.push('| answers | target: raw / ours at least | measured (median) | |', '| --- | ---: | ---: | --- |')
-  for (const s of summary) lines.push(`| ${s.mode} | ${s.target} | ${fixed(s.ratio, 2)} | ${s.validRounds === 0 ? 'no valid round' : s.met ? 'met' : '**missed**'} |`)
+  // The targets are against raw Fastify: against another revision there is only the ratio.
+  if (against === undefined) {
+    lines.push('| answers | target: raw / ours at least | measured (median) | |', '| --- | ---: | ---: | --- |')
+    for (const s of summary) lines.push(`| ${s.mode} | ${s.target} | ${fixed(s.ratio, 2)} | ${s.validRounds === 0 ? 'no valid round' : s.met ? 'met' : '**missed**'} |`)
+  }
   const problems = results.flatMap((round, index) => Object.entries(round).flatMap(([mode, r]) =>
-    ['raw', 'ours'].flatMap((name) => r[name].problems.map((problem) => `round ${index + 1}, ${mode}, ${name}: ${problem}`))))
+    ['raw', 'ours'].flatMap((name) => r[name].problems.map((problem) => `round ${index + 1}, ${mode}, ${name === 'raw' ? base : name}: ${problem}`))))
   if (problems.length > 0) lines.push('', 'Invalid measurements:', ...problems.map((problem) => `- ${problem}`))
   return { text: `${lines.join('\n')}\n`, summary, valid: problems.length === 0 }
 }
