@@ -11,6 +11,7 @@ import { Prompts, type PromptArguments, type PromptDefinition } from './prompts.
 import { dropUndefined, type McpItemConfig, type McpItemKind, type Registration, type Visible } from './registry.ts'
 import { paramsDigest, RequestStateCodec, type RequestStateOptions, type StateBinding } from './request-state.ts'
 import { Resources, type ResourceDefinition, type ResourceTemplateDefinition } from './resources.ts'
+import { RunningRequests } from './running.ts'
 import { shapeResult, type CachingOptions } from './revisions.ts'
 import {
   clientNotificationParams, EXTENSIONS,
@@ -108,9 +109,8 @@ export class McpServer {
   readonly #tasks: Tasks
   readonly #subscriptions: Subscriptions
   readonly #methods: Map<string, Method>
-  readonly #inflight = new Map<string, McpContext>()
   /** Every request being answered (for draining at shutdown), with when it started if it has a time limit. */
-  readonly #active = new Map<McpContext, number | undefined>()
+  readonly #running = new RunningRequests()
   readonly #idle = new IdleWaiters()
   readonly #clientRequests = new ClientRequests()
   readonly #listeners = new Set<ServerNotificationListener>()
@@ -306,10 +306,8 @@ export class McpServer {
       ? this.#tasks.plan(request.params as CallToolRequestParams, session, this.#visibility(ctx)?.tool)
       : undefined
     if (tasking instanceof McpError) return errorResponse(request.id, tasking.code, tasking.message, tasking.data)
-    const key = session.id === undefined ? undefined : inflightKey(session.id, request.id)
-    if (key !== undefined) this.#inflight.set(key, ctx)
     const bounded = method.bounded !== false && this.#handlerTimeoutMs > 0
-    this.#active.set(ctx, bounded ? Date.now() : undefined)
+    const running = this.#running.add(ctx, bounded ? Date.now() : undefined)
     if (bounded) this.#watch()
     try {
       const run = async (): Promise<object> => method.handler(request.params as never, ctx)
@@ -332,9 +330,8 @@ export class McpServer {
       return errorResponse(request.id, ErrorCode.InternalError, 'Internal error')
     } finally {
       ctx.finish()
-      if (key !== undefined) this.#inflight.delete(key)
-      this.#active.delete(ctx)
-      if (this.#active.size === 0) this.#idle.wake()
+      this.#running.delete(running)
+      if (this.#running.size === 0) this.#idle.wake()
     }
   }
 
@@ -342,13 +339,13 @@ export class McpServer {
   #watch (): void {
     if (this.#watchdog !== undefined) return
     this.#watchdog = setInterval(() => {
-      if (this.#active.size === 0) {
+      if (this.#running.size === 0) {
         clearInterval(this.#watchdog)
         this.#watchdog = undefined
         return
       }
       const limit = Date.now() - this.#handlerTimeoutMs
-      for (const [ctx, startedAt] of this.#active) {
+      for (const { ctx, startedAt } of this.#running) {
         if (startedAt !== undefined && startedAt <= limit) {
           ctx.cancel(new McpError(ErrorCode.RequestTimeout, `The request ran past the server's limit of ${this.#handlerTimeoutMs} ms`))
         }
@@ -422,17 +419,17 @@ export class McpServer {
 
   /** Requests being answered right now. */
   get activeRequests (): number {
-    return this.#active.size
+    return this.#running.size
   }
 
   /** Resolves to true once no request is being answered, or to false after `timeoutMs`. */
   drain (timeoutMs: number): Promise<boolean> {
-    return this.#active.size === 0 ? Promise.resolve(true) : this.#idle.wait(timeoutMs)
+    return this.#running.size === 0 ? Promise.resolve(true) : this.#idle.wait(timeoutMs)
   }
 
   /** Cancels every request in flight (a shutdown past its deadline). */
   cancelAll (reason: Error): void {
-    for (const ctx of this.#active.keys()) ctx.cancel(reason)
+    for (const { ctx } of this.#running) ctx.cancel(reason)
     this.#clientRequests.cancelAll(reason)
   }
 
@@ -445,7 +442,7 @@ export class McpServer {
     if (validator === undefined || !validator.check(notification.params)) return false
     if (notification.method !== 'notifications/cancelled' || session.id === undefined) return false
     const { requestId, reason } = notification.params as CancelledNotificationParams
-    const ctx = requestId === undefined ? undefined : this.#inflight.get(inflightKey(session.id, requestId))
+    const ctx = requestId === undefined ? undefined : this.#running.find(session, requestId)
     ctx?.cancel(new Error(reason ?? 'Cancelled by the client'), true)
     return ctx !== undefined
   }
@@ -458,7 +455,7 @@ export class McpServer {
   /** Cancels what a session has in flight and what it was asked, when the session ends. */
   closeSession (sessionId: string): void {
     const reason = new McpError(ErrorCode.ConnectionClosed, 'Session closed')
-    for (const ctx of this.#inflight.values()) {
+    for (const { ctx } of this.#running) {
       if (ctx.session.id === sessionId) ctx.cancel(reason)
     }
     this.#clientRequests.cancelSession(sessionId, reason)
@@ -521,10 +518,6 @@ const handlerKinds: Record<string, string> = {
   'resources/list': 'a resource template\'s list',
   'prompts/get': 'prompt',
   'completion/complete': 'completer'
-}
-
-function inflightKey (sessionId: string, requestId: RequestId): string {
-  return `${sessionId} ${typeof requestId} ${requestId}`
 }
 
 export function errorResponse (id: RequestId | undefined, code: number, message: string, data?: unknown): JSONRPCErrorResponse {

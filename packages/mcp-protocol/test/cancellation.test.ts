@@ -152,6 +152,35 @@ test('only the named request of a session is cancelled', async () => {
   resultOf(await second)
 })
 
+test('requests of several sessions ending in any order: each cancellation finds its own, and the rest go on', async () => {
+  const { mcp, started, finish } = waitingServer()
+  const sessions = [makeSession({ id: 'a' }), makeSession({ id: 'b' })]
+  const calls = new Map<string, { ctx: McpContext, answer: ReturnType<typeof callWait> }>()
+  const call = async (session: number, id: number): Promise<void> => {
+    const ready = started()
+    const answer = callWait(mcp, sessions[session]!, id)
+    calls.set(`${sessions[session]!.id}${id}`, { ctx: await ready, answer })
+  }
+  for (const id of [1, 2, 3, 4, 5]) for (const session of [0, 1]) await call(session, id)
+  assert.equal(mcp.activeRequests, 10)
+  // The middle, the oldest, the newest of session a, then b's in another order, then the rest.
+  const order = [[0, 3], [0, 1], [0, 5], [1, 4], [1, 2], [0, 4], [1, 1], [0, 2], [1, 5], [1, 3]] as const
+  for (const [n, [session, id]] of order.entries()) {
+    cancel(mcp, sessions[session]!, id)
+    assert.equal(await calls.get(`${sessions[session]!.id}${id}`)!.answer, undefined)
+    const cancelled = new Set(order.slice(0, n + 1).map(([s, i]) => `${sessions[s]!.id}${i}`))
+    for (const [key, { ctx }] of calls) assert.equal(ctx.signal.aborted, cancelled.has(key), `${key} after ${n + 1} cancellations`)
+    assert.equal(mcp.activeRequests, 9 - n)
+  }
+  assert.equal(await mcp.drain(10), true)
+  // Nothing of the answered requests is left to be found: an id used again names the new request.
+  await call(0, 2)
+  cancel(mcp, sessions[0]!, 2)
+  assert.equal(calls.get('a2')!.ctx.signal.aborted, true)
+  assert.equal(await calls.get('a2')!.answer, undefined)
+  finish()
+})
+
 test('a cancellation that arrives after the response is ignored', async () => {
   const { mcp, started, finish } = waitingServer()
   const session = makeSession({ id: 'a' })
