@@ -13,48 +13,11 @@ export interface MemoryEventLogOptions {
 export const MEMORY_EVENT_LOG_DEFAULTS = { maxEvents: 1000, maxBytesPerSession: 1024 * 1024, maxBytes: 64 * 1024 * 1024 } as const
 
 /**
- * A first-in, first-out queue with O(1) `push` and `shift`: an array read from a moving head,
- * compacted once the head has passed half of it (so each item is copied at most once on average).
+ * One kept event. Events are linked, oldest to newest, into their session's list and into the
+ * list of every session's: a Map or an array per list would be reallocated as it fills and
+ * empties, and the tables of long-lived ones live in the old generation, where each
+ * reallocation is garbage only a full collection frees.
  */
-export class Deque<T> {
-  #items: Array<T | undefined> = []
-  #head = 0
-
-  get length (): number {
-    return this.#items.length - this.#head
-  }
-
-  push (item: T): void {
-    this.#items.push(item)
-  }
-
-  /** The item `index` places from the head (0: the oldest). */
-  at (index: number): T | undefined {
-    return index < 0 ? undefined : this.#items[this.#head + index]
-  }
-
-  shift (): T | undefined {
-    if (this.#head >= this.#items.length) return undefined
-    const item = this.#items[this.#head]
-    this.#items[this.#head++] = undefined
-    if (this.#head >= 64 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head)
-      this.#head = 0
-    }
-    return item
-  }
-
-  /** Keeps only the items `keep` accepts, in order. */
-  retain (keep: (item: T) => boolean): void {
-    this.#items = (this.#items.slice(this.#head) as T[]).filter(keep)
-    this.#head = 0
-  }
-
-  * [Symbol.iterator] (): Iterator<T> {
-    for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i] as T
-  }
-}
-
 interface Logged {
   readonly log: SessionLog
   readonly streamId: string
@@ -63,13 +26,18 @@ interface Logged {
   readonly json: string
   readonly bytes: number
   readonly final: boolean
-  /** Evicted, or its session dropped. */
-  gone: boolean
+  /** The next of its session's. */
+  next: Logged | undefined
+  /** The previous and the next of every session's. */
+  olderOfAll: Logged | undefined
+  newerOfAll: Logged | undefined
 }
 
 interface SessionLog {
-  /** Its kept events in the order they were appended (of all its streams): the oldest go first. */
-  order: Deque<Logged>
+  /** Its kept events (of all its streams), oldest first: the oldest go first. */
+  oldest: Logged | undefined
+  newest: Logged | undefined
+  count: number
   /**
    * The number of the last event of each stream that has not ended (ids never restart within a
    * session). An ended stream's numbers are its kept events': a POST answer, most of what is
@@ -81,6 +49,11 @@ interface SessionLog {
   seen: Set<string> | undefined
 }
 
+/** A session's kept events, oldest first. */
+function * eventsOf (log: SessionLog): Generator<Logged> {
+  for (let event = log.oldest; event !== undefined; event = event.next) yield event
+}
+
 const SEEN_KEYS = 100
 
 /**
@@ -88,11 +61,9 @@ const SEEN_KEYS = 100
  * (a "node gone" answer; see `follow`), which is numbered on from it.
  */
 function lastKept (log: SessionLog, streamId: string): number | undefined {
-  for (let i = log.order.length - 1; i >= 0; i--) {
-    const event = log.order.at(i)!
-    if (event.streamId === streamId) return event.seq
-  }
-  return undefined
+  let last: number | undefined
+  for (const event of eventsOf(log)) if (event.streamId === streamId) last = event.seq
+  return last
 }
 
 /**
@@ -104,9 +75,9 @@ function lastKept (log: SessionLog, streamId: string): number | undefined {
 export class MemoryEventLog implements EventLog {
   readonly #sessions = new Map<string, SessionLog>()
   /** Every session's kept events in the order they were appended, for the bound on all of them. */
-  readonly #order = new Deque<Logged>()
+  #oldest: Logged | undefined
+  #newest: Logged | undefined
   #bytes = 0
-  #kept = 0
   readonly #maxEvents: number
   readonly #maxBytesPerSession: number
   readonly #maxBytes: number
@@ -127,7 +98,7 @@ export class MemoryEventLog implements EventLog {
   async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe, json: given }: AppendOptions = {}): Promise<string | undefined> {
     let log = this.#sessions.get(sessionId)
     if (log === undefined) {
-      log = { order: new Deque(), open: new Map(), bytes: 0, seen: undefined }
+      log = { oldest: undefined, newest: undefined, count: 0, open: new Map(), bytes: 0, seen: undefined }
       this.#sessions.set(sessionId, log)
     }
     if (dedupe !== undefined) {
@@ -142,20 +113,21 @@ export class MemoryEventLog implements EventLog {
     if (final) log.open.delete(streamId)
     else log.open.set(streamId, seq)
     const json = given ?? JSON.stringify(message)
-    const event: Logged = { log, streamId, seq, json, bytes: Buffer.byteLength(json), final, gone: false }
-    log.order.push(event)
-    this.#order.push(event)
+    const event: Logged = { log, streamId, seq, json, bytes: Buffer.byteLength(json), final, next: undefined, olderOfAll: this.#newest, newerOfAll: undefined }
+    if (log.newest === undefined) log.oldest = event
+    else log.newest.next = event
+    log.newest = event
+    log.count++
     log.bytes += event.bytes
+    if (this.#newest === undefined) this.#oldest = event
+    else this.#newest.newerOfAll = event
+    this.#newest = event
     this.#bytes += event.bytes
-    this.#kept++
     // The oldest go first: of this session past its bounds (this event too, when it alone is
-    // larger than the session may keep), then of any session past the bound on all of them.
-    while (log.order.length > this.#maxEvents || log.bytes > this.#maxBytesPerSession) this.#evict(log.order.at(0)!)
-    while (this.#bytes > this.#maxBytes) {
-      const oldest = this.#order.shift()!
-      if (!oldest.gone) this.#evict(oldest)
-    }
-    this.#compact()
+    // larger than the session may keep), then of any session past the bound on all of them (the
+    // oldest of all is the oldest of its session).
+    while (log.count > this.#maxEvents || log.bytes > this.#maxBytesPerSession) this.#evict(log.oldest!)
+    while (this.#bytes > this.#maxBytes) this.#evict(this.#oldest!)
     return formatEventId(streamId, seq)
   }
 
@@ -165,7 +137,7 @@ export class MemoryEventLog implements EventLog {
     // evicted oldest first, so what is kept of a stream is the end of it. Resuming is rare: the
     // session's events (at most `maxEvents`) are read through.
     const kept: Logged[] = []
-    if (log !== undefined) for (const event of log.order) if (event.streamId === after.streamId) kept.push(event)
+    if (log !== undefined) for (const event of eventsOf(log)) if (event.streamId === after.streamId) kept.push(event)
     const last = log?.open.get(after.streamId) ?? kept.at(-1)?.seq
     // A stream not known (any more) that the client saw events of: whatever followed is gone.
     if (last === undefined) return after.seq === 0 ? [] : undefined
@@ -183,15 +155,13 @@ export class MemoryEventLog implements EventLog {
     const log = this.#sessions.get(sessionId)
     if (log === undefined) return
     this.#sessions.delete(sessionId)
-    for (const event of log.order) this.#forget(event)
-    this.#compact()
+    for (const event of eventsOf(log)) this.#unlink(event)
   }
 
   async close (): Promise<void> {
     this.#sessions.clear()
-    this.#order.retain(() => false)
+    this.#oldest = this.#newest = undefined
     this.#bytes = 0
-    this.#kept = 0
   }
 
   /**
@@ -200,19 +170,19 @@ export class MemoryEventLog implements EventLog {
    */
   #evict (event: Logged): void {
     const { log } = event
-    log.order.shift()
+    log.oldest = event.next
+    if (log.oldest === undefined) log.newest = undefined
+    log.count--
     log.bytes -= event.bytes
-    this.#forget(event)
+    this.#unlink(event)
   }
 
-  #forget (event: Logged): void {
-    event.gone = true
+  /** Takes `event` out of the list of every session's. */
+  #unlink (event: Logged): void {
+    if (event.olderOfAll === undefined) this.#oldest = event.newerOfAll
+    else event.olderOfAll.newerOfAll = event.newerOfAll
+    if (event.newerOfAll === undefined) this.#newest = event.olderOfAll
+    else event.newerOfAll.olderOfAll = event.olderOfAll
     this.#bytes -= event.bytes
-    this.#kept--
-  }
-
-  /** Events gone from the log but still queued for the bound on all sessions: dropped once they are most of the queue. */
-  #compact (): void {
-    if (this.#order.length > 1024 && this.#order.length > 2 * this.#kept) this.#order.retain((event) => !event.gone)
   }
 }

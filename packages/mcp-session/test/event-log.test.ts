@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { JSONRPCNotification } from '@mcp-fastify/mcp-protocol'
 import { formatEventId, MemoryEventLog, parseEventId } from '../src/index.ts'
-import { Deque } from '../src/memory-event-log.ts'
 import { notification, replayedIds } from './helpers.ts'
 
 test('MemoryEventLog: ids count from 1 within each stream', async (t) => {
@@ -137,25 +136,6 @@ test('MemoryEventLog: many sessions coming and going keep the bytes and the queu
   }
   assert.ok(log.bytes <= 20_000, `bytes ${log.bytes}`)
   assert.deepStrictEqual(await replayedIds(log, 's299', 'get', 17), ['get.18', 'get.19', 'get.20'], 'the newest are kept')
-})
-
-test('Deque: push and shift in order, at() from the head, across compactions', (t) => {
-  const deque = new Deque<number>()
-  const expected: number[] = []
-  for (let i = 0; i < 1000; i++) {
-    deque.push(i)
-    expected.push(i)
-    if (i % 3 === 0) assert.strictEqual(deque.shift(), expected.shift())
-  }
-  assert.strictEqual(deque.length, expected.length)
-  assert.strictEqual(deque.at(0), expected[0])
-  assert.strictEqual(deque.at(5), expected[5])
-  assert.strictEqual(deque.at(-1), undefined)
-  assert.deepStrictEqual([...deque], expected)
-  deque.retain((n) => n % 2 === 0)
-  assert.deepStrictEqual([...deque], expected.filter((n) => n % 2 === 0))
-  while (deque.length > 0) deque.shift()
-  assert.strictEqual(deque.shift(), undefined)
 })
 
 test('formatEventId: <streamId>.<seq>', (t) => {
