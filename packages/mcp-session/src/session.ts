@@ -1,4 +1,4 @@
-import { ErrorCode, McpError, type ClientSession, type JSONRPCMessage, type LoggingLevel, type RequestId } from '@mcp-fastify/mcp-protocol'
+import { ErrorCode, LinkedList, McpError, type ClientSession, type JSONRPCMessage, type Link, type LoggingLevel, type RequestId } from '@mcp-fastify/mcp-protocol'
 import { streamResumeChannel, type StreamResumeEvent } from './channels.ts'
 import { parseEventId } from './event-log.ts'
 import type { McpSessionSettings } from './options.ts'
@@ -28,7 +28,7 @@ export class Session implements ClientSession {
   readonly #services: SessionServices
   // Both made on first use: most sessions never have a POST stream open nor follow one, and an
   // empty Map or Set costs about 150 bytes, per session held.
-  #streams: Map<string, Stream> | undefined
+  #streams: LinkedList<Stream> | undefined
   /** Connections following, here, streams written elsewhere (or ended): they end with the session. */
   #followers: Set<FollowerSink> | undefined
   #standalone: Stream | undefined
@@ -96,7 +96,7 @@ export class Session implements ClientSession {
   /** True while a connection of this session is open on this node. */
   get connected (): boolean {
     if (this.#standalone?.connected === true || (this.#followers?.size ?? 0) > 0) return true
-    for (const stream of this.#streams?.values() ?? []) {
+    for (const stream of this.#streams ?? []) {
       if (stream.connected) return true
     }
     return false
@@ -113,17 +113,17 @@ export class Session implements ClientSession {
    * and can answer the request if the writer went away (see `stream-id.ts`).
    */
   openStream (requestId?: RequestId): Stream {
+    const streams = this.#streams ??= new LinkedList()
     const stream = new Stream(postStreamId(this.#services.node, requestId), this.id, this.#services, {
-      onComplete: (done) => this.#streams?.delete(done.id)
+      onComplete: () => { streams.delete(link) }
     })
-    this.#streams ??= new Map()
-    this.#streams.set(stream.id, stream)
+    const link: Link<Stream> = streams.add(stream)
     return stream
   }
 
   /** Whether this node writes the POST stream `streamId` (it has not ended). */
   writes (streamId: string): boolean {
-    return this.#streams?.has(streamId) === true
+    return this.#streams?.find((stream) => stream.id === streamId) !== undefined
   }
 
   /** The standalone stream, once a GET opened it; messages outside any request go there. */
@@ -145,7 +145,7 @@ export class Session implements ClientSession {
   async resume (lastEventId: string, sink: StreamSink): Promise<ResumeOutcome> {
     const eventId = parseEventId(lastEventId)
     if (eventId === undefined) return 'invalid'
-    const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams?.get(eventId.streamId)
+    const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams?.find((stream) => stream.id === eventId.streamId)
     const replayed = stream !== undefined
       ? await stream.resume(sink, lastEventId)
       : await this.#follow(eventId.streamId, lastEventId, sink)
@@ -158,8 +158,8 @@ export class Session implements ClientSession {
   /** The session ended: its connections on this node close and its streams take nothing more. */
   close (): void {
     this.#standalone?.close()
-    for (const stream of this.#streams?.values() ?? []) stream.close()
-    this.#streams?.clear()
+    for (const stream of this.#streams ?? []) stream.close()
+    this.#streams = undefined
     for (const follower of [...this.#followers ?? []]) follower.close()
   }
 

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http'
-import { inSlices, type JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
+import { inSlices, LinkedList, type JSONRPCMessage, type Link } from '@mcp-fastify/mcp-protocol'
 import type { StreamSink } from '@mcp-fastify/mcp-session'
 import type { FastifyReply } from 'fastify'
 import { sseCloseChannel, sseOpenChannel, type SseEvent } from './channels.ts'
@@ -29,6 +29,8 @@ export class SseConnection implements StreamSink {
    * within the turn (an answer ready at once), with the end of the response: one write in all.
    */
   #pending: string | undefined
+  /** Its place among the endpoint's open connections, once started. */
+  #link: Link<SseConnection> | undefined
 
   constructor (reply: FastifyReply, connections: SseConnections, kind: SseEvent['kind'], sessionId: string | undefined) {
     this.#reply = reply
@@ -61,9 +63,9 @@ export class SseConnection implements StreamSink {
     setImmediate(() => { this.#flush() })
     reply.raw.once('close', () => {
       this.#open = false
-      this.#connections.delete(this)
+      this.#connections.delete(this.#link!)
     })
-    this.#connections.add(this)
+    this.#link = this.#connections.add(this)
     return this
   }
 
@@ -97,7 +99,7 @@ export class SseConnection implements StreamSink {
     if (!this.#open) return
     this.start()
     this.#open = false
-    this.#connections.delete(this)
+    this.#connections.delete(this.#link!)
     const last = `${this.#pending ?? ''}${retryMs === undefined ? '' : `retry: ${retryMs}\n\n`}`
     this.#pending = undefined
     if (last === '') this.#reply.raw.end()
@@ -164,7 +166,7 @@ function compactHeader (raw: FastifyReply['raw']): void {
 /** The open SSE connections of one endpoint: kept alive together, ended together on shutdown. */
 export class SseConnections {
   readonly maxBufferedBytes: number
-  readonly #open = new Set<SseConnection>()
+  readonly #open = new LinkedList<SseConnection>()
   #timer: NodeJS.Timeout | undefined
 
   constructor (keepAliveMs: number, maxBufferedBytes: number) {
@@ -173,7 +175,7 @@ export class SseConnections {
     // thousands of streams do not hold the event loop for one long turn.
     if (keepAliveMs > 0) {
       this.#timer = setInterval(() => {
-        inSlices(this.#open.values(), (connection) => {
+        inSlices(this.#open[Symbol.iterator](), (connection) => {
           connection.keepAlive()
           return true
         }, KEEPALIVE_SLICE)
@@ -185,13 +187,16 @@ export class SseConnections {
     return this.#open.size
   }
 
-  add (connection: SseConnection): void {
-    this.#open.add(connection)
+  /** Adds `connection`; what is returned takes it out again (`delete`). */
+  add (connection: SseConnection): Link<SseConnection> {
+    const link = this.#open.add(connection)
     if (sseOpenChannel.hasSubscribers) sseOpenChannel.publish({ kind: connection.kind, sessionId: connection.sessionId } satisfies SseEvent)
+    return link
   }
 
-  delete (connection: SseConnection): void {
-    if (!this.#open.delete(connection)) return
+  delete (link: Link<SseConnection>): void {
+    if (!this.#open.delete(link)) return
+    const connection = link.value
     if (sseCloseChannel.hasSubscribers) sseCloseChannel.publish({ kind: connection.kind, sessionId: connection.sessionId } satisfies SseEvent)
   }
 
