@@ -27,7 +27,8 @@ export class Session implements ClientSession {
   readonly #record: SessionRecord
   readonly #services: SessionServices
   // Both made on first use: most sessions never have a POST stream open nor follow one, and an
-  // empty Map or Set costs about 150 bytes, per session held.
+  // empty Set costs about 150 bytes, per session held. The POST streams come and go with every
+  // SSE answer: a list, not a Map (see `LinkedList`).
   #streams: LinkedList<Stream> | undefined
   /** Connections following, here, streams written elsewhere (or ended): they end with the session. */
   #followers: Set<FollowerSink> | undefined
