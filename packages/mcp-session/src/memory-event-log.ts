@@ -1,4 +1,4 @@
-import type { JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
+import { LinkedList, type JSONRPCMessage, type Link } from '@mcp-fastify/mcp-protocol'
 import { formatEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
 
 export interface MemoryEventLogOptions {
@@ -33,17 +33,25 @@ interface Logged {
   newerOfAll: Logged | undefined
 }
 
+/** A stream that has logged events and not ended, and the number of its last. */
+interface OpenStream {
+  readonly streamId: string
+  last: number
+  link: Link<OpenStream> | undefined
+}
+
 interface SessionLog {
   /** Its kept events (of all its streams), oldest first: the oldest go first. */
   oldest: Logged | undefined
   newest: Logged | undefined
   count: number
   /**
-   * The number of the last event of each stream that has not ended (ids never restart within a
-   * session). An ended stream's numbers are its kept events': a POST answer, most of what is
-   * logged, costs no entry here.
+   * The streams that have not ended, with the number of their last event (ids never restart
+   * within a session). An ended stream's numbers are its kept events': a POST answer, most of
+   * what is logged, costs no entry here. A list, for a stream that sends something before its
+   * result comes and goes with its answer (see `LinkedList`).
    */
-  open: Map<string, number>
+  open: LinkedList<OpenStream>
   bytes: number
   /** Recent dedupe keys, oldest first, once one was given. */
   seen: Set<string> | undefined
@@ -98,7 +106,7 @@ export class MemoryEventLog implements EventLog {
   async append (sessionId: string, streamId: string, message: JSONRPCMessage, { final = false, dedupe, json: given }: AppendOptions = {}): Promise<string | undefined> {
     let log = this.#sessions.get(sessionId)
     if (log === undefined) {
-      log = { oldest: undefined, newest: undefined, count: 0, open: new Map(), bytes: 0, seen: undefined }
+      log = { oldest: undefined, newest: undefined, count: 0, open: new LinkedList(), bytes: 0, seen: undefined }
       this.#sessions.set(sessionId, log)
     }
     if (dedupe !== undefined) {
@@ -109,9 +117,14 @@ export class MemoryEventLog implements EventLog {
     }
     // Only a message other nodes may log too (a node-gone answer, see `follow`) may come after
     // a stream's end, to be numbered on from its kept events; any other starts a stream or is open.
-    const seq = (log.open.get(streamId) ?? (dedupe === undefined ? undefined : lastKept(log, streamId)) ?? 0) + 1
-    if (final) log.open.delete(streamId)
-    else log.open.set(streamId, seq)
+    const open = log.open.find((stream) => stream.streamId === streamId)
+    const seq = (open?.last ?? (dedupe === undefined ? undefined : lastKept(log, streamId)) ?? 0) + 1
+    if (open !== undefined && final) log.open.delete(open.link!)
+    else if (open !== undefined) open.last = seq
+    else if (!final) {
+      const started: OpenStream = { streamId, last: seq, link: undefined }
+      started.link = log.open.add(started)
+    }
     const json = given ?? JSON.stringify(message)
     const event: Logged = { log, streamId, seq, json, bytes: Buffer.byteLength(json), final, next: undefined, olderOfAll: this.#newest, newerOfAll: undefined }
     if (log.newest === undefined) log.oldest = event
@@ -138,7 +151,7 @@ export class MemoryEventLog implements EventLog {
     // session's events (at most `maxEvents`) are read through.
     const kept: Logged[] = []
     if (log !== undefined) for (const event of eventsOf(log)) if (event.streamId === after.streamId) kept.push(event)
-    const last = log?.open.get(after.streamId) ?? kept.at(-1)?.seq
+    const last = log?.open.find((stream) => stream.streamId === after.streamId)?.last ?? kept.at(-1)?.seq
     // A stream not known (any more) that the client saw events of: whatever followed is gone.
     if (last === undefined) return after.seq === 0 ? [] : undefined
     if (after.seq >= last) return []
