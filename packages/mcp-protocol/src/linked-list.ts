@@ -42,10 +42,10 @@ export class LinkedList<T> implements Iterable<T> {
     return true
   }
 
-  /** The first value `match` accepts. */
-  find (match: (value: T) => boolean): T | undefined {
+  /** The link of the first value `match` accepts (its `value`, or what `delete` takes). */
+  find (match: (value: T) => boolean): Link<T> | undefined {
     for (let link = this.#first; link !== undefined; link = link.next) {
-      if (match(link.value)) return link.value
+      if (match(link.value)) return link
     }
     return undefined
   }

@@ -50,7 +50,7 @@ export class RunningRequests implements Iterable<Running> {
 
   /** The request `requestId` of `session` (ids are compared as JSON-RPC does: 1 is not "1"). */
   find (session: ClientSession, requestId: RequestId): McpContext | undefined {
-    return this.#ofSession.get(session)?.find((ctx) => ctx.requestId === requestId)
+    return this.#ofSession.get(session)?.find((ctx) => ctx.requestId === requestId)?.value
   }
 
   /** Every request, newest first (see `LinkedList` for a walk that deletes). */

@@ -12,7 +12,7 @@ test('LinkedList: added newest first, deleted once from anywhere, found and coun
   assert.equal(list.delete(links[0]!), true)
   assert.deepStrictEqual([...list], [4, 2])
   assert.equal(list.size, 2)
-  assert.equal(list.find((n) => n % 2 === 0), 4)
+  assert.equal(list.find((n) => n % 2 === 0)?.value, 4)
   assert.equal(list.find((n) => n === 3), undefined)
   list.delete(links[1]!)
   list.delete(links[3]!)
@@ -20,6 +20,8 @@ test('LinkedList: added newest first, deleted once from anywhere, found and coun
   assert.equal(list.size, 0)
   list.add(6)
   assert.deepStrictEqual([...list], [6])
+  assert.equal(list.delete(list.find((n) => n === 6)!), true, 'a link found deletes its value')
+  assert.deepStrictEqual([...list], [])
 })
 
 test('LinkedList: a walk paused midway skips what was deleted meanwhile and does not walk what was added', () => {

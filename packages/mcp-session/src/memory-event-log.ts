@@ -1,4 +1,4 @@
-import { LinkedList, type JSONRPCMessage, type Link } from '@mcp-fastify/mcp-protocol'
+import { LinkedList, type JSONRPCMessage } from '@mcp-fastify/mcp-protocol'
 import { formatEventId, type AppendOptions, type EventId, type EventLog, type StoredEvent } from './event-log.ts'
 
 export interface MemoryEventLogOptions {
@@ -16,7 +16,9 @@ export const MEMORY_EVENT_LOG_DEFAULTS = { maxEvents: 1000, maxBytesPerSession: 
  * One kept event. Events are linked, oldest to newest, into their session's list and into the
  * list of every session's: a Map or an array per list would be reallocated as it fills and
  * empties, and the tables of long-lived ones live in the old generation, where each
- * reallocation is garbage only a full collection frees.
+ * reallocation is garbage only a full collection frees. They are linked through the events
+ * themselves, not a `LinkedList`: the log takes the oldest first, which that keeps no end of,
+ * and a link object per kept event would be held for as long as the event.
  */
 interface Logged {
   readonly log: SessionLog
@@ -37,7 +39,6 @@ interface Logged {
 interface OpenStream {
   readonly streamId: string
   last: number
-  link: Link<OpenStream> | undefined
 }
 
 interface SessionLog {
@@ -118,13 +119,10 @@ export class MemoryEventLog implements EventLog {
     // Only a message other nodes may log too (a node-gone answer, see `follow`) may come after
     // a stream's end, to be numbered on from its kept events; any other starts a stream or is open.
     const open = log.open.find((stream) => stream.streamId === streamId)
-    const seq = (open?.last ?? (dedupe === undefined ? undefined : lastKept(log, streamId)) ?? 0) + 1
-    if (open !== undefined && final) log.open.delete(open.link!)
-    else if (open !== undefined) open.last = seq
-    else if (!final) {
-      const started: OpenStream = { streamId, last: seq, link: undefined }
-      started.link = log.open.add(started)
-    }
+    const seq = (open?.value.last ?? (dedupe === undefined ? undefined : lastKept(log, streamId)) ?? 0) + 1
+    if (open !== undefined && final) log.open.delete(open)
+    else if (open !== undefined) open.value.last = seq
+    else if (!final) log.open.add({ streamId, last: seq })
     const json = given ?? JSON.stringify(message)
     const event: Logged = { log, streamId, seq, json, bytes: Buffer.byteLength(json), final, next: undefined, olderOfAll: this.#newest, newerOfAll: undefined }
     if (log.newest === undefined) log.oldest = event
@@ -151,7 +149,7 @@ export class MemoryEventLog implements EventLog {
     // session's events (at most `maxEvents`) are read through.
     const kept: Logged[] = []
     if (log !== undefined) for (const event of eventsOf(log)) if (event.streamId === after.streamId) kept.push(event)
-    const last = log?.open.find((stream) => stream.streamId === after.streamId)?.last ?? kept.at(-1)?.seq
+    const last = log?.open.find((stream) => stream.streamId === after.streamId)?.value.last ?? kept.at(-1)?.seq
     // A stream not known (any more) that the client saw events of: whatever followed is gone.
     if (last === undefined) return after.seq === 0 ? [] : undefined
     if (after.seq >= last) return []

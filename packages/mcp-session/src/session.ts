@@ -146,7 +146,7 @@ export class Session implements ClientSession {
   async resume (lastEventId: string, sink: StreamSink): Promise<ResumeOutcome> {
     const eventId = parseEventId(lastEventId)
     if (eventId === undefined) return 'invalid'
-    const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams?.find((stream) => stream.id === eventId.streamId)
+    const stream = eventId.streamId === STANDALONE_STREAM_ID ? this.openStandalone() : this.#streams?.find((stream) => stream.id === eventId.streamId)?.value
     const replayed = stream !== undefined
       ? await stream.resume(sink, lastEventId)
       : await this.#follow(eventId.streamId, lastEventId, sink)
