@@ -69,6 +69,23 @@ test('only what a stream asked for: a prompts stream hears no tool changes; a nu
   assert.equal(next.method, 'notifications/prompts/list_changed', 'the tool change was not sent here')
 })
 
+test('a broadcast is serialized once: each stream gets its own id, escaped, beside the notification\'s own _meta', async (t) => {
+  const agent = httpClient(t)
+  const app = await buildApp(t, { declare })
+  const url = `${await listen(app)}/mcp`
+  const ids = ['say "hi"\\ \u2028', 7, 'plain']
+  const streams = await Promise.all(ids.map((id) => openListen(agent, url, id, { toolsListChanged: true })))
+  for (const stream of streams) await stream.sse.next()
+  app.mcp.notifySubscribers({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { note: 'x', _meta: { 'example.com/origin': 'deploy' } } })
+  for (const [at, stream] of streams.entries()) {
+    assert.deepEqual(messageOf(await stream.sse.next()), {
+      jsonrpc: '2.0',
+      method: 'notifications/tools/list_changed',
+      params: { note: 'x', _meta: { 'example.com/origin': 'deploy', [SUBSCRIPTION]: ids[at] } }
+    })
+  }
+})
+
 test('the server closing ends each stream with its final result; the client closing ends the subscription', async (t) => {
   const agent = httpClient(t)
   const app = await buildApp(t, { declare })
