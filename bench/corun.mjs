@@ -6,7 +6,7 @@
 // other does not.
 //
 //   node bench/corun.mjs [--rounds 5] [--duration 5] [--warmup 2] [--connections 50] [--modes json,sse]
-//                        [--against <checkout>]
+//                        [--against <checkout>] [--profile <dir>]
 //
 // Per round and mode:
 //   json  ours (examples/conformance/dist/server.js, memory session store) answers tools/call as
@@ -25,6 +25,11 @@
 // CPU per request than that revision. This tells changes of a few per cent apart, which runs
 // against raw Fastify one after the other cannot (their ratio moves by up to 0.07 between rounds).
 //
+// With `--profile <dir>`, both servers are CPU-profiled over the measured window of every round
+// (bench/profile-window.mjs), the profiles go to <dir>, and the report says, per round, where
+// each server's CPU per request goes (bench/profile-diff.mjs: µs per request by origin and by
+// function). The profiler costs CPU: measure the ratios without it.
+//
 // The report goes to stdout and to bench/results/ (markdown + JSON). Needs `pnpm run build`.
 import { fork, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -32,6 +37,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
+import { compare, describe } from './profile-diff.mjs'
 import { alive, benchDir, cpuMs, environment, freePort, keepOutput, median, packageVersion, pinned, pinnedFork, PIN, root, stop, track, waitForPort } from './common.mjs'
 
 const OURS = 'examples/conformance/dist/server.js'
@@ -45,9 +51,12 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     modes: { type: 'string', default: 'json,sse' },
-    against: { type: 'string' }
+    against: { type: 'string' },
+    profile: { type: 'string' }
   }
 })
+const profileDir = values.profile === undefined ? undefined : path.resolve(values.profile)
+if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
 const against = values.against === undefined ? undefined : path.resolve(values.against, OURS)
 // The baseline: raw Fastify, or ours at another revision (`--against`).
 const BASE = against === undefined ? { label: 'raw', file: RAW, ours: false } : { label: 'base', file: against, ours: true }
@@ -74,11 +83,12 @@ if (against !== undefined && !existsSync(against)) {
 if (!PIN) process.stderr.write('corun: no taskset or fewer than 2 cores: servers and load generators are not pinned\n')
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
 
-function startServer (file, env, port) {
-  const [command, args] = pinned(1, [file])
+/** A server on core 1; with `profileOut`, profiled over the window its SIGWINCH signals bound. */
+function startServer (file, env, port, profileOut) {
+  const [command, args] = pinned(1, profileOut === undefined ? [file] : ['--import', path.join(benchDir, 'profile-window.mjs'), file])
   return keepOutput(track(spawn(command, args, {
     cwd: root,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', ...env },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', PROFILE_OUT: profileOut ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })))
 }
@@ -103,14 +113,28 @@ function startLoad (name, options) {
   return { child, ask, ready: next() }
 }
 
+/** Waits for the profile a server writes once told to stop (see bench/profile-window.mjs). */
+async function profileWritten (file) {
+  for (let waited = 0; !existsSync(`${file}.done`); waited += 100) {
+    if (waited > 30_000) throw new Error(`no CPU profile at ${file}`)
+    await sleep(100)
+  }
+  return file
+}
+
 /** One round of one mode: both servers and both load generators at once. */
-async function measure (mode) {
+async function measure (mode, round) {
   const [rawPort, oursPort] = [await freePort(), await freePort()]
   const oursEnv = { REDIS_URL: '', ...(mode === 'sse' && { RESPONSE_MODE: 'sse' }) }
+  const profiles = profileDir === undefined
+    ? {}
+    : { raw: path.join(profileDir, `corun-${mode}-${round}-${BASE.label}.cpuprofile`), ours: path.join(profileDir, `corun-${mode}-${round}-ours.cpuprofile`) }
   const servers = {
-    raw: startServer(BASE.file, BASE.ours ? oursEnv : { ANSWER: mode }, rawPort),
-    ours: startServer(OURS, oursEnv, oursPort)
+    raw: startServer(BASE.file, BASE.ours ? oursEnv : { ANSWER: mode }, rawPort, profiles.raw),
+    ours: startServer(OURS, oursEnv, oursPort, profiles.ours)
   }
+  // The profiles cover the measured window (SIGWINCH starts and stops them: SIGUSR2 would close the fixture server, through close-with-grace).
+  const toggleProfiles = () => { if (profileDir !== undefined) for (const server of Object.values(servers)) server.kill('SIGWINCH') }
   const loads = {}
   try {
     await Promise.all([waitForPort(rawPort, servers.raw), waitForPort(oursPort, servers.ours)])
@@ -127,9 +151,11 @@ async function measure (mode) {
     loads.raw.child.send('go')
     loads.ours.child.send('go')
     await sleep(config.warmup * 1000)
+    toggleProfiles()
     const start = await mark()
     await sleep(config.duration * 1000)
     const end = await mark()
+    toggleProfiles()
     const totals = { raw: await loads.raw.ask('stop'), ours: await loads.ours.ask('stop') }
     const seconds = (end.at - start.at) / 1000
     const figures = {}
@@ -142,8 +168,10 @@ async function measure (mode) {
       if (requests === 0) problems.push('no answers in the window')
       figures[name] = { requests, requestsPerSec: requests / seconds, cpuMs: end.cpu[name] - start.cpu[name], cpuUsPerRequest: (end.cpu[name] - start.cpu[name]) * 1000 / requests, problems }
     }
+    if (profileDir !== undefined) await Promise.all(Object.values(profiles).map(profileWritten))
     return {
       ...figures,
+      profiles,
       seconds,
       ratio: figures.raw.cpuUsPerRequest / figures.ours.cpuUsPerRequest,
       serversCore: (figures.raw.cpuMs + figures.ours.cpuMs) / (seconds * 1000),
@@ -194,6 +222,15 @@ function report (env, results) {
     lines.push('| answers | target: raw / ours at least | measured (median) | |', '| --- | ---: | ---: | --- |')
     for (const s of summary) lines.push(`| ${s.mode} | ${s.target} | ${fixed(s.ratio, 2)} | ${s.validRounds === 0 ? 'no valid round' : s.met ? 'met' : '**missed**'} |`)
   }
+  if (profileDir !== undefined) {
+    lines.push('', `## Where the CPU per request goes (CPU profiles in ${profileDir}; the profiler's cost is in these rounds' figures)`, '')
+    for (const mode of config.modes) {
+      results.forEach((round, index) => {
+        const r = round[mode]
+        lines.push(`### ${mode}, round ${index + 1}`, '', describe(compare(r.profiles.raw, r.profiles.ours, r.raw.cpuUsPerRequest, r.ours.cpuUsPerRequest), { base, top: 25 }))
+      })
+    }
+  }
   const problems = results.flatMap((round, index) => Object.entries(round).flatMap(([mode, r]) =>
     ['raw', 'ours'].flatMap((name) => r[name].problems.map((problem) => `round ${index + 1}, ${mode}, ${name === 'raw' ? base : name}: ${problem}`))))
   if (problems.length > 0) lines.push('', 'Invalid measurements:', ...problems.map((problem) => `- ${problem}`))
@@ -208,7 +245,7 @@ for (let round = 0; round < config.rounds; round++) {
   const order = round % 2 === 0 ? config.modes : [...config.modes].reverse()
   for (const mode of order) {
     process.stderr.write(`corun: round ${round + 1}/${config.rounds}, ${mode}\n`)
-    figures[mode] = await measure(mode)
+    figures[mode] = await measure(mode, round + 1)
   }
   results.push(figures)
 }
