@@ -289,12 +289,8 @@ export class McpSessions {
   }
 
   /** A store that cannot be reached is a 503 for the client, never a crash. */
-  async #reach<T> (operation: Promise<T>): Promise<T> {
-    try {
-      return await operation
-    } catch (error) {
-      throw new FST_MCP_SESSION_UNAVAILABLE({ cause: error })
-    }
+  #reach<T> (operation: Promise<T>): Promise<T> {
+    return operation.catch(unavailable)
   }
 
   async #tell (message: NodeNews): Promise<void> {
@@ -362,4 +358,8 @@ export class McpSessions {
       return true
     })
   }
+}
+
+function unavailable (error: unknown): never {
+  throw new FST_MCP_SESSION_UNAVAILABLE({ cause: error })
 }
