@@ -31,12 +31,15 @@ export class SseConnection implements StreamSink {
   #pending: string | undefined
   /** Its place among the endpoint's open connections, once started. */
   #link: Link<SseConnection> | undefined
+  /** What runs once the response closes (see `onClose`): one listener on the response for all. */
+  #closeListeners: Array<() => void> | undefined
 
   constructor (reply: FastifyReply, connections: SseConnections, kind: SseEvent['kind'], sessionId: string | undefined) {
     this.#reply = reply
     this.#connections = connections
     this.kind = kind
     this.sessionId = sessionId
+    reply.raw.on('close', () => { this.#closed() })
   }
 
   /**
@@ -49,22 +52,18 @@ export class SseConnection implements StreamSink {
     const reply = this.#reply
     exposeMcpHeaders(reply)
     reply.hijack()
-    reply.raw.writeHead(200, {
-      ...reply.getHeaders() as OutgoingHttpHeaders,
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // Reverse proxies (nginx) must pass events on at once, not buffer them.
-      'x-accel-buffering': 'no'
-    })
+    // Fastify's headers, in an object of their own (`getHeaders` copies them).
+    const headers = reply.getHeaders() as OutgoingHttpHeaders
+    headers['content-type'] = 'text/event-stream'
+    headers['cache-control'] = 'no-cache, no-transform'
+    headers.connection = 'keep-alive'
+    // Reverse proxies (nginx) must pass events on at once, not buffer them.
+    headers['x-accel-buffering'] = 'no'
+    reply.raw.writeHead(200, headers)
     // The headers go out with what is written in this turn; a stream with nothing to say yet
     // flushes them alone, so the client sees it open.
     this.#pending = ''
-    setImmediate(() => { this.#flush() })
-    reply.raw.once('close', () => {
-      this.#open = false
-      this.#connections.delete(this.#link!)
-    })
+    flushAtEndOfTurn(this)
     this.#link = this.#connections.add(this)
     return this
   }
@@ -106,9 +105,18 @@ export class SseConnection implements StreamSink {
     else this.#reply.raw.end(last)
   }
 
+  /** Runs `listener` once the response closes, by either side (at once if it is closed or ended). */
   onClose (listener: () => void): void {
-    if (this.#open) this.#reply.raw.once('close', listener)
+    if (this.#open) (this.#closeListeners ??= []).push(listener)
     else listener()
+  }
+
+  #closed (): void {
+    this.#open = false
+    if (this.#link !== undefined) this.#connections.delete(this.#link)
+    const listeners = this.#closeListeners
+    this.#closeListeners = undefined
+    for (const listener of listeners ?? []) listener()
   }
 
   #write (chunk: string): void {
@@ -118,8 +126,11 @@ export class SseConnection implements StreamSink {
     else this.#send(chunk)
   }
 
-  /** The end of the turn the stream started in: what was written meanwhile goes, with the headers. */
-  #flush (): void {
+  /**
+   * @internal The end of the turn the stream started in: what was written meanwhile goes, with
+   * the headers.
+   */
+  flush (): void {
     const pending = this.#pending
     this.#pending = undefined
     if (pending === undefined || !this.#open) return
@@ -151,6 +162,20 @@ export class SseConnection implements StreamSink {
       })
     }
   }
+}
+
+/** Connections started in this turn of the event loop, flushed together once it is over. */
+let starting: SseConnection[] | undefined
+
+function flushAtEndOfTurn (connection: SseConnection): void {
+  if (starting === undefined) {
+    const connections: SseConnection[] = starting = []
+    setImmediate(() => {
+      starting = undefined
+      for (const started of connections) started.flush()
+    })
+  }
+  starting.push(connection)
 }
 
 /**
