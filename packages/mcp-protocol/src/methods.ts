@@ -117,8 +117,7 @@ export function defineMethods (deps: MethodDependencies): Map<string, Method> {
     const honoured = subscriptions.honour(params.notifications, deps.capabilities(), (uri) => resources.serves(uri), MAX_LISTEN_URIS)
     // The acknowledgement comes first, with what is honoured; nothing honoured: the stream ends.
     await ctx.notify('notifications/subscriptions/acknowledged', tagged({ notifications: honoured }, ctx))
-    if (Object.keys(honoured).length > 0) await subscriptions.hold(ctx, honoured)
-    return listenClosed(ctx.requestId)
+    return Object.keys(honoured).length > 0 ? subscriptions.hold(ctx, honoured) : listenClosed(ctx.requestId)
   }, {
     era: 'modern',
     bounded: false,

@@ -19,7 +19,7 @@ import {
   type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse, type RequestId, type ServerCapabilities
 } from './schema/index.ts'
 import type { ClientSession } from './session.ts'
-import { Subscriptions } from './subscriptions.ts'
+import { HeldStream, Subscriptions } from './subscriptions.ts'
 import type { TaskStore } from './task-store.ts'
 import { isCreatedTask, Tasks, type TaskOptions } from './tasks.ts'
 import type { HeaderParam } from './tool-headers.ts'
@@ -309,11 +309,24 @@ export class McpServer {
     const bounded = method.bounded !== false && this.#handlerTimeoutMs > 0
     const running = this.#running.add(ctx, bounded ? Date.now() : undefined)
     if (bounded) this.#watch()
+    let held = false
     try {
       const run = async (): Promise<object> => method.handler(request.params as never, ctx)
       const result = tasking === undefined ? await ctx.settle(run()) : await this.#tasks.call(tasking, ctx, run, method.result)
       // A task is answered at once (the engine built it); its handler goes on in the background.
       if (isCreatedTask(result)) return { jsonrpc: '2.0', id: request.id, result: this.#shape(request, session, method, result as Record<string, unknown>) }
+      if (result instanceof HeldStream) {
+        // A listen stream: answered when it ends. It is not a request running any more (a
+        // shutdown ends it with its final result), and it can still be cancelled until then.
+        held = true
+        return result.ended.then((final) => {
+          ctx.finish()
+          return { jsonrpc: '2.0', id: request.id, result: this.#shape(request, session, method, final) }
+        }, () => {
+          ctx.finish()
+          return cancelledAnswer(ctx, request.id, features)
+        })
+      }
       if (ctx.cancelled) return cancelledAnswer(ctx, request.id, features)
       if (round !== undefined && (round.refusal !== undefined || round.pending)) return this.#endRound(request, session, round)
       if (method.result !== undefined && !method.result.check(result)) {
@@ -329,7 +342,7 @@ export class McpServer {
       this.#report(error, ctx)
       return errorResponse(request.id, ErrorCode.InternalError, 'Internal error')
     } finally {
-      ctx.finish()
+      if (!held) ctx.finish()
       this.#running.delete(running)
       if (this.#running.size === 0) this.#idle.wake()
     }

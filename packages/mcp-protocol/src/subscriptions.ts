@@ -1,4 +1,5 @@
 import type { McpContext } from './context.ts'
+import { listenClosed } from './revisions.ts'
 import { inSlices } from './slices.ts'
 import { META, type JSONRPCNotification, type ServerCapabilities, type SubscriptionFilter } from './schema/index.ts'
 
@@ -13,7 +14,26 @@ interface Listening {
   ctx: McpContext
   filter: SubscriptionFilter
   uris: ReadonlySet<string>
-  close: () => void
+  /** The final result, once the server ends the stream; a rejection once the client does. */
+  resolve: (final: Record<string, unknown>) => void
+  reject: (reason: Error) => void
+}
+
+/** The resources a stream that asked for none listens to (one set for all). */
+const NO_URIS: ReadonlySet<string> = new Set()
+
+/**
+ * What the listen handler returns for a stream it holds open: the engine answers the request
+ * once `ended` settles (the final result; a rejection: cancelled), so that neither the handler
+ * nor the engine waits in a suspended frame for as long as the stream lasts (hours, and tens of
+ * thousands of streams).
+ */
+export class HeldStream {
+  readonly ended: Promise<Record<string, unknown>>
+
+  constructor (ended: Promise<Record<string, unknown>>) {
+    this.ended = ended
+  }
 }
 
 /**
@@ -54,26 +74,18 @@ export class Subscriptions {
   }
 
   /**
-   * Holds the stream of `ctx` open with `filter` until the server ends it (resolves) or the
-   * client goes away (rejects with the cancellation).
+   * Holds the stream of `ctx` open with `filter` until the server ends it (the final result) or
+   * the client goes away (a rejection with the cancellation).
    */
-  hold (ctx: McpContext, filter: SubscriptionFilter): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const listening: Listening = {
-        ctx,
-        filter,
-        uris: new Set(filter.resourceSubscriptions),
-        close: () => {
-          this.#open.delete(listening)
-          resolve()
-        }
-      }
-      this.#open.add(listening)
-      ctx.whenCancelled((reason) => {
-        this.#open.delete(listening)
-        reject(reason)
-      })
+  hold (ctx: McpContext, filter: SubscriptionFilter): HeldStream {
+    const uris = filter.resourceSubscriptions === undefined ? NO_URIS : new Set(filter.resourceSubscriptions)
+    let listening!: Listening
+    const ended = new Promise<Record<string, unknown>>((resolve, reject) => { listening = { ctx, filter, uris, resolve, reject } })
+    this.#open.add(listening)
+    ctx.whenCancelled((reason) => {
+      if (this.#open.delete(listening)) listening.reject(reason)
     })
+    return new HeldStream(ended)
   }
 
   /** Sends `notification` on the streams whose filter lets it through (`uri`: a resource update). */
@@ -84,14 +96,18 @@ export class Subscriptions {
       if (!wanted) return false
       const { ctx } = listening
       // A stream that cannot be written to any more is ended (its client is gone).
-      ctx.notify(notification.method, tagged(notification.params, ctx)).catch(() => listening.close())
+      ctx.notify(notification.method, tagged(notification.params, ctx)).catch(() => { this.#close(listening) })
       return true
     })
   }
 
   /** Ends every stream with its final result (a shutdown). */
   closeAll (): void {
-    for (const listening of [...this.#open]) listening.close()
+    for (const listening of [...this.#open]) this.#close(listening)
+  }
+
+  #close (listening: Listening): void {
+    if (this.#open.delete(listening)) listening.resolve(listenClosed(listening.ctx.requestId))
   }
 }
 

@@ -28,10 +28,15 @@ export class Answering {
   track<A extends unknown[], R> (handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return (...args) => {
       const running = handler(...args)
-      this.#running++
-      running.then(this.#done, this.#done)
+      this.follow(running)
       return running
     }
+  }
+
+  /** Counts `answer` until it settles: an answer its handler leaves behind (a listen stream's). */
+  follow (answer: Promise<unknown>): void {
+    this.#running++
+    answer.then(this.#done, this.#done)
   }
 
   /** Resolves to true once every tracked handler is done, or to false after `timeoutMs`. */

@@ -41,19 +41,20 @@ export class PostExchange implements RequestChannel {
   #stream: Stream | undefined
   #done = false
 
-  readonly onClose?: (listener: () => void) => void
-
   constructor (options: ExchangeOptions) {
     this.#options = options
-    if (options.cancelOnClose === true) this.onClose = (listener) => this.#onClose(listener)
     if (options.mode === 'sse' && options.accepts.sse) this.#startStream()
   }
 
-  /** Runs `listener` if the connection closes before the answer was sent (at once if it already did). */
-  #onClose (listener: () => void): void {
-    if (this.#done) return
+  /**
+   * With `cancelOnClose`: runs `listener` if the connection closes before the answer was sent
+   * (at once if it already did).
+   */
+  onClose (listener: () => void): void {
+    if (this.#done || this.#options.cancelOnClose !== true) return
     const raw = this.#options.reply.raw
     if (raw.destroyed) listener()
+    else if (this.#sse !== undefined) this.#sse.onClose(() => { if (!this.#done) listener() })
     else raw.once('close', () => { if (!this.#done) listener() })
   }
 

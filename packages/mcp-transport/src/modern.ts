@@ -1,4 +1,4 @@
-import { envelopeSession, ErrorCode, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse } from '@mcp-fastify/mcp-protocol'
+import { envelopeSession, ErrorCode, reportFailure, type JSONRPCNotification, type JSONRPCRequest, type JSONRPCResponse } from '@mcp-fastify/mcp-protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { principalOf, type Endpoint } from './endpoint.ts'
 import type { Era } from './era.ts'
@@ -52,7 +52,16 @@ export function createModernPost (endpoint: Endpoint) {
       kind: listen ? 'listen' : 'post',
       cancelOnClose: true
     })
-    const response = await server.handleRequest(message, session, answer, { request })
+    const handled = server.handleRequest(message, session, answer, { request })
+    if (listen) {
+      // A listen stream is answered when it ends, maybe hours later: this handler returns now
+      // rather than wait in a suspended frame (one per stream), and the shutdown waits for the
+      // answer instead (see `Answering`).
+      endpoint.answering.follow(handled.then((response) => answer.respond(response, statusOf(response)))
+        .catch((error: unknown) => reportFailure('transport', 'answer a listen stream', error)))
+      return reply
+    }
+    const response = await handled
     await answer.respond(response, statusOf(response))
     return reply
   }
