@@ -133,7 +133,8 @@ async function measure (mode, round) {
     raw: startServer(BASE.file, BASE.ours ? oursEnv : { ANSWER: mode }, rawPort, profiles.raw),
     ours: startServer(OURS, oursEnv, oursPort, profiles.ours)
   }
-  // The profiles cover the measured window (SIGWINCH starts and stops them: SIGUSR2 would close the fixture server, through close-with-grace).
+  // The profiles cover the measured window: SIGWINCH starts and stops them (SIGUSR2 would close
+  // the fixture server, through close-with-grace).
   const toggleProfiles = () => { if (profileDir !== undefined) for (const server of Object.values(servers)) server.kill('SIGWINCH') }
   const loads = {}
   try {
